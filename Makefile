@@ -1,0 +1,34 @@
+# The two commands of the README: `make figures` and `make test`.
+# Each creates or refreshes the local virtual environment .venv when it is missing or
+# older than pyproject.toml, so a fresh machine needs only python3 and make.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: figures test lab notebooks bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[notebooks,test]"
+	touch $(STAMP)
+
+figures: $(STAMP)
+	MPLBACKEND=Agg SOURCE_DATE_EPOCH=0 $(BIN)/runecon figures --out figures
+
+test: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks
+
+notebooks: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/jupyter nbconvert --to notebook --execute --inplace notebooks/*.ipynb
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) figures .pytest_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

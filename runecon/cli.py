@@ -1,0 +1,43 @@
+"""The ``runecon`` command line: ``runecon figures`` and ``runecon validate``."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _figures(args) -> int:
+    from .figures import build_all
+
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    only = [n.strip() for n in args.only.split(",")] if args.only else None
+    build_all(out=args.out, formats=formats, only=only)
+    return 0
+
+
+def _validate(args) -> int:
+    from .data import validate_paths
+
+    return validate_paths(args.paths, table=args.table)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="runecon", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("figures", help="regenerate the article figures")
+    p.add_argument("--out", default="figures", help="output folder (default: figures)")
+    p.add_argument("--format", default="pdf,svg,png", help="comma-separated: pdf,svg,png")
+    p.add_argument("--only", default=None, help="comma-separated figure names")
+    p.set_defaults(func=_figures)
+
+    p = sub.add_parser("validate", help="check data files against the runecon schema")
+    p.add_argument("paths", nargs="*", help="CSV files or a data folder (default: the packaged data)")
+    p.add_argument("--table", default=None, help="schema to check a single file against")
+    p.set_defaults(func=_validate)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
