@@ -8,5 +8,6 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from . import errors
+from .data import datasets, load, load_csv
 
-__all__ = ["__version__", "errors"]
+__all__ = ["__version__", "errors", "load", "load_csv", "datasets"]
