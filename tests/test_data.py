@@ -431,3 +431,39 @@ def test_load_save_load_preserves_arbitrary_values(means, sd, n, hib):
         second = load_csv(q)
     assert first["mean"].tolist() == means
     _assert_same(first, second)
+
+
+# ----------------------------------------------------------------------- cross references
+def test_claim_evidence_references_resolve():
+    claims = load("claims")
+    pk = {"pooled": "pooled_id", "reported_effects": "effect_id", "outcomes": "record_id"}
+    n_refs = 0
+    for _, c in claims.iterrows():
+        for ref in filter(None, c.evidence.split(";")):
+            table, x = ref.split(":", 1)
+            df = load(table)
+            cols = [pk[table]] + [k for k in ("study_id", "review_id") if k in df.columns]
+            assert any((df[k] == x).any() for k in cols), (c.claim_id, ref)
+            n_refs += 1
+    assert n_refs >= 20
+
+
+def test_a_correction_whose_printed_value_does_not_match_is_reported(tmp_path):
+    # copy the package, then break one correction row
+    for f in Path(config.DATA_DIR).glob("*.csv"):
+        (tmp_path / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    p = tmp_path / "corrections.csv"
+    lines = p.read_text(encoding="utf-8").splitlines()
+    i = next(k for k, line in enumerate(lines) if ",40,4.0," in line)
+    lines[i] = lines[i].replace(",40,4.0,", ",41,4.0,")
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    probs = _problems(p)
+    assert [(q.line, q.column, q.value) for q in probs] == [(i + 1, "printed_value", "41")]
+    assert validate_paths([tmp_path]) == 1
+
+
+def test_unknown_table_for_a_user_file_is_an_input_error(tmp_path):
+    p = _write(tmp_path, "my_table", [OUT_HEADER, _out_row()])
+    with pytest.raises(InputError, match="table"):
+        load_csv(p)
+    assert len(load_csv(p, table="outcomes")) == 1
