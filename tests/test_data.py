@@ -467,3 +467,55 @@ def test_unknown_table_for_a_user_file_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="table"):
         load_csv(p)
     assert len(load_csv(p, table="outcomes")) == 1
+
+
+def _exact_j(df):
+    from scipy.special import gammaln
+    return math.exp(gammaln(df / 2) - 0.5 * math.log(df / 2) - gammaln((df - 1) / 2))
+
+
+@pytest.mark.parametrize("study, speed, expected", [
+    # llanoslagos2024_checks.md (c), rows 75 and 77 (exact J, post-SD standardiser); the
+    # forest plot of Llanos-Lagos 2024a shows Støren -0.90 (Fig. 2).
+    ("storen2008", "70% sVO2max", -0.907),
+    ("turner2003", "11.27 km/h", -0.342),
+])
+def test_comparison_rebuilt_from_pairing_columns(study, speed, expected):
+    out = load("outcomes")
+    groups = load("groups")
+    rows = out[(out.review_id == "llanoslagos2024a") & (out.study_id == study)
+               & (out.speed_reported == speed)]
+    wide = rows.pivot(index="group_id", columns="timepoint", values="mean")
+    sd_post = rows[rows.timepoint == "post"].set_index("group_id").sd
+    n = rows[rows.timepoint == "pre"].set_index("group_id").n
+    assert rows.comparison_key.nunique() == 1
+    g = groups.set_index(["study_id", "group_id"])
+    (arm,) = [x for x in wide.index if g.loc[(study, x)].method != "control"]
+    ctl = g.loc[(study, arm)].control_group_id
+    df = n[arm] + n[ctl] - 2
+    sp = math.sqrt(((n[arm] - 1) * sd_post[arm] ** 2 + (n[ctl] - 1) * sd_post[ctl] ** 2) / df)
+    d = ((wide.loc[arm, "post"] - wide.loc[arm, "pre"])
+         - (wide.loc[ctl, "post"] - wide.loc[ctl, "pre"])) / sp
+    sign = -1 if rows.higher_is_better.iloc[0] else 1
+    assert sign * _exact_j(df) * d == pytest.approx(expected, abs=0.0005)
+
+
+def test_schema_declares_keys_enums_and_units():
+    import json
+    pkg = json.loads((Path(config.DATA_DIR) / "datapackage.json").read_text(encoding="utf-8"))
+    res = {r["name"]: r["schema"] for r in pkg["resources"]}
+    assert list(res) == TABLES
+    for name, sch in res.items():
+        assert sch["primaryKey"], name
+        fields = {f["name"]: f for f in sch["fields"]}
+        assert fields["status"]["constraints"]["enum"] == ["reported", "derived", "corrected"]
+        for col in ("source", "location", "status"):
+            assert fields[col]["constraints"]["required"] is True
+    methods = ["high_load", "submaximal", "plyometric", "isometric", "combined", "control"]
+    assert res["groups"]["fields"][4]["constraints"]["enum"] == methods
+    out = {f["name"]: f for f in res["outcomes"]["fields"]}
+    assert out["sd"]["constraints"]["exclusiveMinimum"] == 0
+    assert out["n"]["constraints"]["minimum"] == 2
+    assert out["speed_kmh"]["unit"] == "km/h"
+    assert {fk["reference"]["resource"] for fk in res["outcomes"]["foreignKeys"]} == \
+        {"studies", "groups"}
