@@ -13,7 +13,9 @@ from .results import ConfintResult, PredictResult, RMAResult
 from .effects import (ci_to_se, escalc, escalc_prepost, hedges_j, p_to_se, pct_to_smd,
                       smd_to_pct, t_to_se)
 from .subgroups import SubgroupResult, subgroups
+from .comparisons import comparisons, pair_arms
 
 __all__ = ["__version__", "errors", "rma", "RMAResult", "PredictResult", "ConfintResult",
            "escalc", "escalc_prepost", "hedges_j", "ci_to_se", "p_to_se", "t_to_se",
-           "smd_to_pct", "pct_to_smd", "subgroups", "SubgroupResult"]
+           "smd_to_pct", "pct_to_smd", "subgroups", "SubgroupResult",
+           "comparisons", "pair_arms"]

@@ -182,3 +182,71 @@ def pair_arms(arms, *, standardiser="post", correction="exact", variance="bh", r
         out[c] = es[c].to_numpy()
     out["split_control"] = split_control
     return out
+
+
+def comparisons(outcome, review=None, corrected=True, *, arms=None, **choices):
+    """Between-group effect sizes for one outcome, one row per comparison.
+
+    Parameters
+    ----------
+    outcome : str
+        Outcome code of the data package: ``"running_economy"``, ``"tte"``,
+        ``"time_trial"``, ``"running_performance"`` (time trials, time to exhaustion and
+        distance tests together, as Llanos-Lagos 2024b), ``"vo2max"``, ``"vvo2max"``,
+        ``"sprint"``...
+    review : {None, "llanoslagos2024a", "llanoslagos2024b"}
+        Follow a review's protocol and use only the arm data printed by that review:
+        change scores standardised by the pooled post-test SD, exact Hedges J,
+        Borenstein–Hedges variance ``J²(1/n1 + 1/n2 + d²/(2(n1+n2)))``, a shared control's
+        n divided among the same-method arms, each intervention group its own cluster, and
+        the sign oriented so that negative = improvement for economy and performance
+        (reversed where higher is better, e.g. Turner's m/ml/kg). ``None``: runecon's own
+        default (see Notes) on all arm data of the outcome.
+    corrected : bool
+        Apply the correction rows of the data package (SE printed as SD, misprinted
+        cells...; default) or use the values as printed.
+    arms : pandas.DataFrame, optional
+        Use this arm table (columns :data:`ARM_COLUMNS`) instead of the data package, e.g.
+        to add a study of your own.
+    **choices
+        Override any choice: ``standardiser``, ``correction``, ``variance``, ``ri``,
+        ``split_control``, ``cluster``, ``orient`` (see :func:`pair_arms`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        See :func:`pair_arms`; plus ``review`` and ``corrected``.
+
+    Notes
+    -----
+    runecon's default (``review=None``) is Morris (2008)'s recommended d_ppc2: difference
+    in mean change divided by the pooled pre-test SD, exact J (Hedges 1981), the Morris
+    (2008, eq. 25) sampling variance with an imputed pre-post correlation ``ri = 0.5``
+    (a conventional value; check the sensitivity of conclusions to it), control n split
+    among same-method arms, one cluster per study. Morris SB (2008) Organ Res Methods
+    11:364-386, doi:10.1177/1094428106291059; Borenstein et al. (2009) Introduction to
+    Meta-Analysis, doi:10.1002/9780470743386; Hedges LV (1981) J Educ Stat 6:107-128,
+    doi:10.3102/10769986006002107. The Llanos-Lagos protocol is documented in
+    ``../shared/evidence/llanoslagos2024_checks.md`` (sections c-e) and
+    validation/README.md.
+    """
+    if review is not None and review not in PROTOCOLS:
+        raise InputError("review", f"unknown review {review!r}; known: {sorted(PROTOCOLS)}")
+    opts = dict(PROTOCOLS[review] if review else DEFAULT_CHOICES)
+    unknown = set(choices) - set(opts) - {"orient"}
+    if unknown:
+        raise InputError(sorted(unknown)[0], "unknown choice; valid: "
+                                             f"{sorted(set(opts) | {'orient'})}")
+    opts.update(choices)
+    if arms is None:
+        from ._armdata import arm_table
+        arms = arm_table(outcome, review=review, corrected=corrected)
+    else:
+        arms = arms[arms["outcome"] == outcome] if "outcome" in arms.columns else arms
+    if len(arms) == 0:
+        raise InputError("outcome", f"no arm data for outcome {outcome!r}"
+                                    + (f" in review {review!r}" if review else ""))
+    out = pair_arms(arms, **opts)
+    out["review"] = review
+    out["corrected"] = bool(corrected)
+    return out
