@@ -8,6 +8,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from . import errors
+from .data import datasets, load, load_csv
 from .models import rma
 from .results import ConfintResult, PredictResult, RMAResult
 from .effects import (ci_to_se, escalc, escalc_prepost, hedges_j, p_to_se, pct_to_smd,
@@ -15,7 +16,8 @@ from .effects import (ci_to_se, escalc, escalc_prepost, hedges_j, p_to_se, pct_t
 from .subgroups import SubgroupResult, subgroups
 from .comparisons import comparisons, pair_arms
 
-__all__ = ["__version__", "errors", "rma", "RMAResult", "PredictResult", "ConfintResult",
+__all__ = ["__version__", "errors", "load", "load_csv", "datasets",
+           "rma", "RMAResult", "PredictResult", "ConfintResult",
            "escalc", "escalc_prepost", "hedges_j", "ci_to_se", "p_to_se", "t_to_se",
            "smd_to_pct", "pct_to_smd", "subgroups", "SubgroupResult",
            "comparisons", "pair_arms"]
