@@ -21,14 +21,14 @@ __all__ = ["comparisons", "pair_arms", "PROTOCOLS", "DEFAULT_CHOICES", "ARM_COLU
 ARM_COLUMNS = ("study_id", "group_id", "method", "n", "outcome", "condition",
                "higher_is_better", "pre_mean", "pre_sd", "post_mean", "post_sd")
 #: moderator columns copied from the intervention arm when present
-MODERATORS = ("measure", "unit", "speed_kmh", "speed_reported", "pct_vo2max", "relative_to_at",
+MODERATORS = ("record_id", "measure", "unit", "speed_kmh", "speed_reported", "pct_vo2max", "relative_to_at",
               "speed_category", "training_level", "vo2max", "weeks", "sessions_per_week",
               "sex", "group_code", "study_label")
 #: outcomes where a lower value after training is the improvement after orientation:
 #: effects are oriented so that a negative yi means the intervention improved the outcome
 #: more than the control (lower energy cost, faster time, longer time to exhaustion).
-IMPROVEMENT_NEGATIVE = {"running_economy", "time_trial", "tte", "running_performance",
-                        "sprint"}
+IMPROVEMENT_NEGATIVE = {"running_economy", "time_trial", "tte", "distance_trial",
+                        "running_performance", "sprint"}
 
 #: runecon's own default choices (documented in :func:`comparisons`)
 DEFAULT_CHOICES = dict(standardiser="pooled_pre", correction="exact", variance="morris",
@@ -246,6 +246,9 @@ def comparisons(outcome, review=None, corrected=True, *, arms=None, **choices):
     if len(arms) == 0:
         raise InputError("outcome", f"no arm data for outcome {outcome!r}"
                                     + (f" in review {review!r}" if review else ""))
+    if review == "llanoslagos2024b":
+        # that review does not meta-analyse submaximal-only groups (checks, section e)
+        arms = arms[arms["method"] != "submaximal"]
     out = pair_arms(arms, **opts)
     out["review"] = review
     out["corrected"] = bool(corrected)
