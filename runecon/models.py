@@ -230,9 +230,11 @@ def _estimate_tau2(y, v, X, method, tau2_fix, con):
         tau2 = tau2_fix if fixed else tau2 + adj
         change = abs(old - tau2)
         if it > maxiter:
+            # as metafor: more than maxiter iterations is a failure even if this step was small
             raise ConvergenceError(f"Fisher scoring for the {method} estimate of tau2", it, change,
-                                   "Try control={'stepadj': 0.5} or a larger 'maxiter', or use "
-                                   "method='PM' or 'DL'.")
+                                   f"metafor allows at most maxiter = {maxiter} iterations with "
+                                   f"changes above {threshold:g}. Try a larger control['maxiter'], "
+                                   "control={'stepadj': 0.5}, or method='PM' or 'DL'.")
     iters = it
     if method in ("ML", "REML") and con["ll0check"] and not fixed:
         ll0 = _ll_at(0.0, y, v, X, method)
@@ -599,9 +601,10 @@ def predict(res, newmods=None, level=None):
         crit = -float(special.ndtri(alpha / 2.0))
     sp = np.sqrt(vpred + res.tau2)
     out = (lambda a: float(a[0])) if Xn.shape[0] == 1 else (lambda a: a)
+    fe = res.method == "FE"  # metafor gives no prediction interval for a fixed-effects model
     return PredictResult(pred=out(pred), se=out(se), ci_lb=out(pred - crit * se),
-                         ci_ub=out(pred + crit * se), pi_lb=out(pred - crit * sp),
-                         pi_ub=out(pred + crit * sp), level=level, test=res.test,
+                         ci_ub=out(pred + crit * se), pi_lb=None if fe else out(pred - crit * sp),
+                         pi_ub=None if fe else out(pred + crit * sp), level=level, test=res.test,
                          df=res.df, tau2=res.tau2, X=Xn,
                          slab=res.slab if (newmods is None and p > 1) else None)
 
