@@ -260,14 +260,20 @@ def _ll_at(tau2, y, v, X, method):
     """ML or REML log-likelihood at tau2 as in metafor's ll0 check (without the REMLf term)."""
     k, p = X.shape
     w = 1.0 / (v + tau2)
-    XtW = X.T * w
-    A = XtW @ X
-    r = y - X @ np.linalg.solve(A, XtW @ y)
+    if p == 1:
+        sw = w.sum()
+        r = y - (w @ y) / sw
+        logdet_A = math.log(sw)
+    else:
+        XtW = X.T * w
+        A = XtW @ X
+        r = y - X @ np.linalg.solve(A, XtW @ y)
+        logdet_A = _logdet(A)
     RSS = float(w @ (r * r))
+    sum_log = float(np.log(v + tau2).sum())
     if method == "ML":
-        return -0.5 * k * _LOG2PI - 0.5 * float(np.sum(np.log(v + tau2))) - 0.5 * RSS
-    return (-0.5 * (k - p) * _LOG2PI - 0.5 * float(np.sum(np.log(v + tau2)))
-            - 0.5 * _logdet(A) - 0.5 * RSS)
+        return -0.5 * k * _LOG2PI - 0.5 * sum_log - 0.5 * RSS
+    return -0.5 * (k - p) * _LOG2PI - 0.5 * sum_log - 0.5 * logdet_A - 0.5 * RSS
 
 
 # --------------------------------------------------------------------------- rma
@@ -472,8 +478,11 @@ def _fit(y, v, X, names, labels, method, test, level, tau2_fix, con, terms, need
     se = np.sqrt(np.diag(vb))
     zval = beta / se
     alpha = (100.0 - level) / 100.0
-    bb = beta[btt]
-    QM = float(bb @ np.linalg.solve(vb[np.ix_(btt, btt)], bb))
+    if p1:
+        QM = float(beta[0] ** 2 / vb[0, 0])
+    else:
+        bb = beta[btt]
+        QM = float(bb @ np.linalg.solve(vb[np.ix_(btt, btt)], bb))
     if tdist:
         QM /= m
         QMp = float(special.fdtrc(m, k - p, QM))
