@@ -577,9 +577,13 @@ def predict(res, newmods=None, level=None):
             raise InputError("newmods", "the model has no moderators; call predict() without newmods")
         if res.terms is not None and (hasattr(newmods, "columns") or isinstance(newmods, dict)):
             import pandas as pd
-            nd = pd.DataFrame(newmods) if isinstance(newmods, dict) else newmods
-            if isinstance(newmods, dict) and all(np.ndim(x) == 0 for x in newmods.values()):
-                nd = pd.DataFrame({key: [val] for key, val in newmods.items()})
+            if isinstance(newmods, dict):
+                if all(np.ndim(x) == 0 for x in newmods.values()):
+                    nd = pd.DataFrame({key: [val] for key, val in newmods.items()})
+                else:
+                    nd = pd.DataFrame(newmods)
+            else:
+                nd = newmods
             missing = [t.column for t in res.terms if t.column not in nd.columns]
             if missing:
                 raise InputError("newmods", f"needs values for {missing}")
