@@ -108,7 +108,7 @@ def _rss(w, X, y, p1):
 
 def _mad2(y):
     med = np.median(y)
-    return (1.482602218505602 * np.median(np.abs(y - med))) ** 2
+    return (1.4826 * np.median(np.abs(y - med))) ** 2  # R: mad(), constant = 1.4826
 
 
 def _logdet(A):
