@@ -436,6 +436,15 @@ def rma(yi, vi=None, *, sei=None, mods=None, data=None, method="REML", test="z",
         labels = tuple(str(s) for s in slab)
         if len(labels) != k:
             raise InputError("slab", f"has length {len(labels)} but yi has length {k}")
+        if len(set(labels)) < k:  # as metafor: duplicated labels become "x.1", "x.2", ...
+            counts, seen = {lab: labels.count(lab) for lab in labels}, {}
+            out = []
+            for lab in labels:
+                if counts[lab] > 1:
+                    seen[lab] = seen.get(lab, 0) + 1
+                    lab = f"{lab}.{seen[lab]}"
+                out.append(lab)
+            labels = tuple(out)
 
     return _fit(y, v, X, names, labels, method, test, level, tau2, con, terms)
 

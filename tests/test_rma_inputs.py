@@ -235,3 +235,8 @@ def test_uniroot_needs_a_bracket():
         r_uniroot(lambda x: x * x + 1, 0.0, 1.0)
     root, it, _ = r_uniroot(lambda x: x * x - 2, 0.0, 2.0, tol=1e-12)
     assert root == pytest.approx(np.sqrt(2), abs=1e-11) and it > 0
+
+
+def test_duplicated_study_labels_are_made_unique_like_metafor():
+    res = rma(YI[:4], VI[:4], slab=["Rosenthal", "Aronson", "Rosenthal", "Hart"])
+    assert res.slab == ("Rosenthal.1", "Aronson", "Rosenthal.2", "Hart")
