@@ -114,4 +114,19 @@ cases[[length(cases) + 1]] <- fit_case(CONFIGS[[1]], "REML", "z", control = list
 cases[[length(cases) + 1]] <- fit_case(CONFIGS[[1]], "ML", "z", control = list(stepadj = 0.5),
                                        tag = "/stepadj0.5")
 
+# Edge cases of the algorithm (synthetic numbers, found by a random search with runecon and
+# confirmed in metafor; they are algorithm fixtures, not evidence):
+# - ML: Fisher scoring converges to a point with a lower likelihood than tau2 = 0, so
+#   metafor's ll0 check sets tau2 = 0 with a warning;
+# - REML: Fisher scoring oscillates and fails after maxiter = 100 iterations (two data sets).
+edge <- function(id, yi, vi) list(id = id, data = data.frame(yi = yi, vi = vi,
+  slab = paste("study", seq_along(yi)), stringsAsFactors = FALSE), mods = NULL, newmods = NULL)
+E1 <- edge("synthetic_ll0check", c(-1.47, 2.81, -0.35, 0.31, 0.02, -0.41), c(0.47, 0.92, 0.03, 0.97, 0.12, 0.44))
+E2 <- edge("synthetic_reml_nonconvergence_a", c(2.38, -0.08, -0.1, -0.18), c(0.94, 0.21, 0.57, 0.12))
+E3 <- edge("synthetic_reml_nonconvergence_b", c(1.54, 2.29, 1.33, 1.17, 1.75, 1.96), c(0.72, 0.98, 0.74, 0.07, 0.97, 0.27))
+cases[[length(cases) + 1]] <- fit_case(E1, "ML", "z")
+cases[[length(cases) + 1]] <- fit_case(E1, "REML", "z")
+cases[[length(cases) + 1]] <- fit_case(E2, "REML", "z")
+cases[[length(cases) + 1]] <- fit_case(E3, "REML", "z")
+
 write_reference(cases, "metafor_rma_uni.json", "validation/metafor/rma_uni.R")
