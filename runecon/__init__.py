@@ -8,5 +8,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from . import errors
+from . import physiology
+from .physiology import predict_race_times
 
-__all__ = ["__version__", "errors"]
+__all__ = ["__version__", "errors", "physiology", "predict_race_times"]
