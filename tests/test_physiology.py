@@ -345,7 +345,7 @@ def test_tte_to_speed_increasing_in_ratio(r1, r2, model):
     (lambda: ph.predict_race_times(vo2max=50, re_change_pct=-5, ci=(-3, -1)), "ci"),
     (lambda: ph.predict_race_times(vo2max=50, re_change_pct=-5, models=["cs_scaled"]), "models"),
     (lambda: ph.predict_race_times(race=(5000, 0), re_change_pct=-5), "time_s"),
-    (lambda: ph.predict_race_times(vo2max=50, tte_ratio=1.2, cs_mps=6.0), "speed_mps"),
+    (lambda: ph.predict_race_times(vo2max=50, tte_ratio=1.2, cs_mps=6.0), "tte_speed_mps"),
 ])
 def test_bad_input_names_argument(call, argument):
     with pytest.raises(InputError) as exc:

@@ -8,11 +8,8 @@ sources (tag [P*] in ``shared/evidence/physiology.md`` section 1).
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
-from ..errors import InputError, RuneconWarning
 from ._common import as_fraction, as_positive, bisect, scalar_or_array, warn_outside
 
 #: Oxygen cost of running, ``VO2 = a + b*v + c*v**2`` (ml/kg/min, v in m/min); Daniels & Gilbert 1979.
@@ -51,10 +48,22 @@ def daniels_vo2(speed_m_per_min):
 
 
 def daniels_speed_at_vo2(vo2_ml_kg_min):
-    """Inverse of :func:`daniels_vo2`: the speed (m/min) whose oxygen cost is ``vo2_ml_kg_min``.
+    """Inverse of :func:`daniels_vo2`: the speed whose oxygen cost is ``vo2_ml_kg_min``.
 
-    Closed-form positive root of the quadratic; with ``vo2 = VDOT`` this is Daniels' velocity at
-    VO2max (vVO2max). Source as :func:`daniels_vo2`.
+    Parameters
+    ----------
+    vo2_ml_kg_min : float or array
+        Oxygen uptake, ml·kg⁻¹·min⁻¹ (> 0).
+
+    Returns
+    -------
+    float or ndarray
+        Speed in m/min, the positive root ``(-b + sqrt(b² - 4c(a - VO2))) / (2c)``. With
+        ``VO2 = VDOT`` this is Daniels' velocity at VO2max (vVO2max).
+
+    Notes
+    -----
+    Daniels J, Gilbert J. Oxygen Power, 1979 (no DOI); constants ``DANIELS_VO2_COEF``.
     """
     a, b, c = DANIELS_VO2_COEF
     y = as_positive("vo2_ml_kg_min", vo2_ml_kg_min)
@@ -62,10 +71,22 @@ def daniels_speed_at_vo2(vo2_ml_kg_min):
 
 
 def daniels_fraction(duration_min):
-    """Fraction of VO2max sustainable for a race of ``duration_min`` minutes.
+    """Fraction of VO2max sustainable for a race lasting ``duration_min`` minutes.
 
-    ``F(t) = 0.8 + 0.1894393 e^(-0.012778 t) + 0.2989558 e^(-0.1932605 t)``
-    (``DANIELS_FRACTION_COEF``; Daniels & Gilbert 1979, no DOI).
+    Parameters
+    ----------
+    duration_min : float or array
+        Race duration in minutes.
+
+    Returns
+    -------
+    float or ndarray
+        ``F(t) = 0.8 + 0.1894393 e^(-0.012778 t) + 0.2989558 e^(-0.1932605 t)``
+        (``DANIELS_FRACTION_COEF``). F > 1 below ≈11 min is a property of the curve fit.
+
+    Notes
+    -----
+    Daniels J, Gilbert J. Oxygen Power, 1979 (no DOI).
     """
     f0, a1, k1, a2, k2 = DANIELS_FRACTION_COEF
     t = np.asarray(duration_min, dtype=float)
@@ -161,20 +182,28 @@ def race_time(vdot, distance_m):
 def vdot_after_saving(vdot, re_saving):
     """Effective VDOT after the O2 cost at every speed falls by the fraction ``re_saving``.
 
-    ``VDOT_eff = VDOT / (1 - x)`` [D]: if VO2(v) becomes (1 - x)·VO2(v), the speeds reachable
-    with the same VO2max are those of a runner with VDOT/(1 - x) and the standard cost curve.
-    A paper reporting economy *up* x % (inverse measure) means a cost factor 1/(1 + x), i.e.
-    ``re_saving = x/(1 + x)``. Source: derived from Daniels & Gilbert 1979 (physiology.md §1).
+    Parameters
+    ----------
+    vdot : float or array
+        VDOT before, ml·kg⁻¹·min⁻¹.
+    re_saving : float or array
+        Fractional saving in O2 cost, in (-1, 1) (0.05 = 5 % lower cost).
+
+    Returns
+    -------
+    float or ndarray
+        ``VDOT / (1 - x)``; pass it to :func:`race_time` for the new race times.
+
+    Notes
+    -----
+    Derived [D] from Daniels & Gilbert 1979 (physiology.md §1): if VO2(v) becomes
+    (1 - x)·VO2(v), the speeds reachable with the same VO2max are those of a runner with
+    VDOT/(1 - x) and the standard cost curve. A paper reporting economy *up* y % (an inverse
+    measure) means a cost factor 1/(1 + y), i.e. ``re_saving = y/(1 + y)``.
     """
     v = as_positive("vdot", vdot)
     x = as_fraction("re_saving", re_saving)
     return scalar_or_array(v / (1.0 - x))
-
-
-def _quiet(fn, *args):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuneconWarning)
-        return fn(*args)
 
 
 __all__ = ["DANIELS_VO2_COEF", "DANIELS_FRACTION_COEF", "VDOT_VALID_RANGE",

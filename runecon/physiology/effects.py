@@ -49,7 +49,13 @@ CV_PRESETS = {
 
 
 def cv_value(cv) -> float:
-    """Resolve a CV given as a preset name or a fraction (0 < cv < 1)."""
+    """Resolve a CV given as a ``CV_PRESETS`` name or a fraction SD/mean in (0, 1).
+
+    Raises
+    ------
+    InputError
+        Unknown preset name or a fraction outside (0, 1) (argument ``cv``).
+    """
     if isinstance(cv, str):
         if cv not in CV_PRESETS:
             raise InputError("cv", f"unknown preset {cv!r}; choose one of {tuple(CV_PRESETS)} "
@@ -85,15 +91,45 @@ def smd_to_re_change_pct(smd, cv="trained_lab"):
 
 
 def re_change_pct_to_smd(re_change_pct, cv="trained_lab"):
-    """Inverse of :func:`smd_to_re_change_pct`: ``SMD = %Δ / (100 · CV)``."""
+    """SMD implied by a percent change of RE: ``SMD = %Δ / (100 · CV)``.
+
+    Parameters
+    ----------
+    re_change_pct : float or array
+        Percent change of O2 cost (−5 = 5 % lower cost).
+    cv : str or float
+        ``CV_PRESETS`` name or SD_ref/mean as a fraction.
+
+    Returns
+    -------
+    float or ndarray
+
+    Notes
+    -----
+    Inverse of :func:`smd_to_re_change_pct`; derived [D] (physiology.md §5). Smallest worthwhile
+    change ≈ 0.2 × between-subject SD, i.e. SMD 0.2.
+    """
     return scalar_or_array(as_finite("re_change_pct", re_change_pct) / (100.0 * cv_value(cv)))
 
 
 def saving_from_re_change_pct(re_change_pct):
     """Fractional saving x in O2 cost from a percent change of cost: ``x = -%Δ/100``.
 
+    Parameters
+    ----------
+    re_change_pct : float or array
+        Percent change of O2 cost, strictly between -100 and 100.
+
+    Returns
+    -------
+    float or ndarray
+        x (0.05 = 5 % lower cost), the input of :func:`speed_gain`.
+
+    Notes
+    -----
     If a paper reports economy as an *inverse* measure (e.g. m·ml⁻¹·kg⁻¹, higher is better) up
-    by y %, the cost changes by 1/(1 + y) - 1, i.e. pass ``re_change_pct = 100·(1/(1+y/100) - 1)``.
+    by y %, the cost changes by 1/(1 + y) - 1: pass ``re_change_pct = 100·(1/(1 + y/100) - 1)``
+    (physiology.md §1).
     """
     x = -as_finite("re_change_pct", re_change_pct) / 100.0
     if np.any(np.abs(x) >= 1):

@@ -148,11 +148,31 @@ def tte_to_speed(tte_ratio, speed_mps, cs_mps=DEFAULT_CS_MPS, d_prime_m=DEFAULT_
 
 def tte_ratio_for_speed_gain(speed_gain_frac, speed_mps, cs_mps=DEFAULT_CS_MPS,
                              model="cs_scaled", *, exponent=POWER_LAW_EXPONENT):
-    """Inverse of :func:`tte_to_speed`: TTE ratio at ``speed_mps`` implied by a speed gain p.
+    """Inverse of :func:`tte_to_speed`: the TTE ratio at ``speed_mps`` implied by a speed gain.
 
-    ``"cs_scaled"``: ``r = (1 + p)(v - CS) / (v - (1 + p)·CS)``, infinite when the new critical
-    speed (1 + p)·CS reaches v (the runner would no longer fatigue at that speed);
-    ``"power_law"``: ``r = (1 + p)^(1/b)``. Derived [D]; sources as :func:`tte_to_speed`.
+    Parameters
+    ----------
+    speed_gain_frac : float or array
+        p, fractional gain of the whole speed–duration curve (0.03 = 3 %).
+    speed_mps : float or array
+        Speed of the TTE test, m/s (> ``cs_mps`` for ``"cs_scaled"``).
+    cs_mps : float
+        Critical speed, m/s.
+    model : {"cs_scaled", "power_law"}
+    exponent : float
+        Power-law b (default Riegel's 1 - 1/1.06).
+
+    Returns
+    -------
+    float or ndarray
+        ``"cs_scaled"``: ``r = (1 + p)(v - CS) / (v - (1 + p)·CS)``, ``inf`` when the new
+        critical speed (1 + p)·CS reaches v (no exhaustion at that speed any more);
+        ``"power_law"``: ``r = (1 + p)^(1/b)``.
+
+    Notes
+    -----
+    Derived [D] from the hyperbolic model (Jones & Vanhatalo 2017,
+    doi:10.1007/s40279-017-0688-0) and the power law (physiology.md §4).
     """
     p = as_finite("speed_gain_frac", speed_gain_frac)
     v = as_positive("speed_mps", speed_mps)
@@ -169,11 +189,32 @@ def tte_ratio_for_speed_gain(speed_gain_frac, speed_mps, cs_mps=DEFAULT_CS_MPS,
 
 def race_time_ratio_tte(tte_ratio, test_speed_mps, distance_m, cs_mps, d_prime_m, model,
                         exponent=POWER_LAW_EXPONENT):
-    """Race-time ratio t'/t over ``distance_m`` after a TTE change at ``test_speed_mps`` [D].
+    """Race-time ratio t'/t over a distance after a TTE change measured at one speed.
 
-    Exact within each reading of the curve: ``"cs_scaled"`` (d/(1+p) - D′)/(d - D′);
-    ``"cs_only"`` CS/CS'; ``"dprime_only"`` (d - r·D′)/(d - D′); ``"power_law"``
-    r^(-b/(1-b)) (a shorter race is run at a higher speed on the same power law).
+    Parameters
+    ----------
+    tte_ratio : float or array
+        r, TTE after/before at ``test_speed_mps``.
+    test_speed_mps : float
+        Speed of the TTE test, m/s.
+    distance_m : float or array
+        Race distance, m (> r·D′ for the critical-speed readings).
+    cs_mps, d_prime_m : float
+        Critical speed (m/s) and D′ (m) before the change.
+    model : {"cs_scaled", "cs_only", "dprime_only", "power_law"}
+    exponent : float
+        Power-law b.
+
+    Returns
+    -------
+    float or ndarray
+        t'/t, exact within each reading: ``"cs_scaled"`` (d/(1+p) - D′)/(d - D′);
+        ``"cs_only"`` CS/CS'; ``"dprime_only"`` (d - r·D′)/(d - D′); ``"power_law"``
+        r^(-b/(1-b)) (the shorter race is run at a higher speed on the same power law).
+
+    Notes
+    -----
+    Derived [D] (physiology.md §4); Jones & Vanhatalo 2017, doi:10.1007/s40279-017-0688-0.
     """
     r = as_positive("tte_ratio", tte_ratio)
     d = as_positive("distance_m", distance_m)

@@ -40,7 +40,25 @@ SPEED_GAIN_MODELS = ("kipp2019", "daniels", "diprampero", "diprampero_air")
 
 
 def body_surface_area_m2(body_mass_kg, height_m):
-    """DuBois & DuBois (1916) body surface area in m² (``DUBOIS_BSA_COEF``)."""
+    """Body surface area (DuBois & DuBois 1916).
+
+    Parameters
+    ----------
+    body_mass_kg : float or array
+        Body mass, kg.
+    height_m : float or array
+        Height, m.
+
+    Returns
+    -------
+    float or ndarray
+        BSA in m², ``0.007184 · mass_kg^0.425 · height_cm^0.725`` (``DUBOIS_BSA_COEF``).
+
+    Notes
+    -----
+    DuBois D, DuBois EF. Clinical calorimetry, tenth paper. Arch Intern Med 1916;17:863–871;
+    used for the air term by Kipp et al. 2019 (doi:10.3389/fphys.2019.00079).
+    """
     k, a, b = DUBOIS_BSA_COEF
     m = as_positive("body_mass_kg", body_mass_kg)
     h = as_positive("height_m", height_m)
@@ -48,7 +66,22 @@ def body_surface_area_m2(body_mass_kg, height_m):
 
 
 def frontal_area_m2(body_mass_kg, height_m):
-    """Projected frontal area A_p = 0.266 · BSA (m²), Pugh 1971."""
+    """Projected frontal area of a runner.
+
+    Parameters
+    ----------
+    body_mass_kg, height_m : float or array
+        Body mass (kg) and height (m).
+
+    Returns
+    -------
+    float or ndarray
+        A_p = 0.266 · BSA in m² (``FRONTAL_AREA_BSA_FRACTION``).
+
+    Notes
+    -----
+    Pugh LGCE 1971, as used by Kipp et al. 2019, doi:10.3389/fphys.2019.00079.
+    """
     return scalar_or_array(FRONTAL_AREA_BSA_FRACTION * np.asarray(body_surface_area_m2(body_mass_kg, height_m)))
 
 
@@ -75,9 +108,25 @@ def kipp2019_air_coef(body_mass_kg=KIPP2019_REFERENCE_BODY_MASS_KG,
 
 
 def kipp2019_vo2(speed_mps, c3=KIPP2019_COEF[3]):
-    """Gross VO2 (ml·kg⁻¹·min⁻¹) at ``speed_mps`` on the Kipp et al. 2019 preferred curve.
+    """Gross VO2 on the Kipp et al. 2019 preferred VO2–speed curve (overground, with air).
 
-    ``VO2 = 15.661 + 1.5354 v + 1.5355 v² + c3 v³`` (``KIPP2019_COEF``); doi:10.3389/fphys.2019.00079.
+    Parameters
+    ----------
+    speed_mps : float or array
+        Speed, m/s.
+    c3 : float
+        Air (cubic) coefficient, ml·kg⁻¹·min⁻¹·(m/s)⁻³; default the printed 0.02724
+        (58 kg, 1.71 m); see :func:`kipp2019_air_coef` for another runner.
+
+    Returns
+    -------
+    float or ndarray
+        ``VO2 = 15.661 + 1.5354 v + 1.5355 v² + c3 v³`` in ml·kg⁻¹·min⁻¹ (``KIPP2019_COEF``).
+
+    Notes
+    -----
+    Kipp S, Kram R, Hoogkamer W. Front Physiol 2019;10:79, doi:10.3389/fphys.2019.00079, Eq. 2
+    (from Batliner et al. 2018, Sports Med Int Open 2:E1–E8, doi:10.1055/s-0043-122068).
     """
     c0, c1, c2, _ = KIPP2019_COEF
     v = np.asarray(speed_mps, dtype=float)

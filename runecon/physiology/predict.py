@@ -234,6 +234,10 @@ def predict_race_times(*, vo2max=None, race=None, body_mass_kg=None, height_m=No
         dp = float(fit[1]) if d_prime_m is None else float(as_positive("d_prime_m", d_prime_m))
         vt = (float(daniels_speed_at_vo2(v)) / 60.0 if tte_speed_mps is None
               else float(as_positive("tte_speed_mps", tte_speed_mps)))
+        if vt <= cs:
+            raise InputError("tte_speed_mps", f"the TTE test speed {vt:.3f} m/s must exceed the "
+                             f"critical speed {cs:.3f} m/s (TTE is undefined at or below CS); "
+                             "check cs_mps / tte_speed_mps.")
     else:
         if kind == "smd":
             s = _effect_triplet("smd", smd, ci)
@@ -269,7 +273,8 @@ def predict_race_times(*, vo2max=None, race=None, body_mass_kg=None, height_m=No
             elif m == "diprampero":
                 t1 = t0[None, :] * (1.0 - x)
             elif m in ("diprampero_air", "kipp2019"):
-                g = np.asarray(speed_gain(x, speed0[None, :], m, body_mass_kg=mass, height_m=height,
+                g = np.asarray(speed_gain(x, speed0[None, :], m, body_mass_kg=body_mass_kg,
+                                          height_m=height_m,
                                           frontal_area_m2=frontal_area_m2,
                                           saving_applies_to_drag=saving_applies_to_drag))
                 t1 = t0[None, :] / (1.0 + g)
