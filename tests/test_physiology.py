@@ -266,9 +266,11 @@ dists = st.floats(800, 100_000)
 def test_race_time_monotone(v1, v2, d1, d2):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuneconWarning)
-        if v1 < v2:
+        # strict order is only asserted where the inputs differ by more than the solver's
+        # relative precision (BISECT_RTOL ~ 4e-15) could hide
+        if v2 > v1 * (1 + 1e-9):
             assert ph.race_time(v1, d1) > ph.race_time(v2, d1)
-        if d1 < d2:
+        if d2 > d1 * (1 + 1e-9):
             assert ph.race_time(v1, d1) < ph.race_time(v1, d2)
 
 

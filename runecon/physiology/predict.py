@@ -78,7 +78,8 @@ class RacePrediction:
 
     def _table(self) -> pd.DataFrame:
         f = self.frame
-        cell = [f"{d:+.0f} [{lo:+.0f}, {hi:+.0f}]{'' if ok else '*'}"
+        has_ci = not np.allclose(f.delta_lb_s, f.delta_ub_s, rtol=0, atol=1e-9)
+        cell = [(f"{d:+.0f} [{lo:+.0f}, {hi:+.0f}]" if has_ci else f"{d:+.1f}") + ("" if ok else "*")
                 for d, lo, hi, ok in zip(f.delta_s, f.delta_lb_s, f.delta_ub_s, f.in_valid_range)]
         wide = (f.assign(cell=cell).pivot(index="distance", columns="model", values="cell")
                 .reindex(index=list(dict.fromkeys(f.distance)),
