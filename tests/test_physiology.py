@@ -376,3 +376,13 @@ def test_valid_input_does_not_warn():
         ph.race_time(50, 10000)
         ph.vdot(10000, 2480)
         ph.speed_gain(0.03, 4.0)
+
+
+def test_predict_kipp_rows_use_speed_gain_at_race_speed():
+    res = ph.predict_race_times(race=(10000, 2480), re_change_pct=-3.0, models=["kipp2019"],
+                                body_mass_kg=70, height_m=1.80)
+    assert res.vdot == pytest.approx(ph.vdot(10000, 2480), rel=1e-14)
+    f = res.frame
+    g = ph.speed_gain(0.03, f.distance_m.to_numpy() / f.baseline_s.to_numpy(), "kipp2019",
+                      body_mass_kg=70, height_m=1.80)
+    assert np.allclose(f.predicted_s, f.baseline_s / (1 + g), rtol=EXACT_RTOL)

@@ -311,4 +311,4 @@ def predict_race_times(*, vo2max=None, race=None, body_mass_kg=None, height_m=No
 
 
 __all__ = ["STANDARD_DISTANCES_M", "RE_MODELS", "CS_VALID_DURATION_MIN", "RacePrediction",
-           "predict_race_times", "CV_PRESETS"]
+           "predict_race_times"]
