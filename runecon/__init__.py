@@ -10,5 +10,11 @@ __version__ = "0.1.0"
 from . import errors
 from .models import rma
 from .results import ConfintResult, PredictResult, RMAResult
+from . import physiology
+from .physiology import predict_race_times
 
-__all__ = ["__version__", "errors", "rma", "RMAResult", "PredictResult", "ConfintResult"]
+__all__ = [
+    "__version__", "errors",
+    "rma", "RMAResult", "PredictResult", "ConfintResult",
+    "physiology", "predict_race_times",
+]
