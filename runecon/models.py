@@ -108,7 +108,7 @@ def _rss(w, X, y, p1):
 
 def _mad2(y):
     med = np.median(y)
-    return (1.482602218505602 * np.median(np.abs(y - med))) ** 2
+    return (1.4826 * np.median(np.abs(y - med))) ** 2  # R: mad(), constant = 1.4826
 
 
 def _logdet(A):
@@ -230,9 +230,11 @@ def _estimate_tau2(y, v, X, method, tau2_fix, con):
         tau2 = tau2_fix if fixed else tau2 + adj
         change = abs(old - tau2)
         if it > maxiter:
+            # as metafor: more than maxiter iterations is a failure even if this step was small
             raise ConvergenceError(f"Fisher scoring for the {method} estimate of tau2", it, change,
-                                   "Try control={'stepadj': 0.5} or a larger 'maxiter', or use "
-                                   "method='PM' or 'DL'.")
+                                   f"metafor allows at most maxiter = {maxiter} iterations with "
+                                   f"changes above {threshold:g}. Try a larger control['maxiter'], "
+                                   "control={'stepadj': 0.5}, or method='PM' or 'DL'.")
     iters = it
     if method in ("ML", "REML") and con["ll0check"] and not fixed:
         ll0 = _ll_at(0.0, y, v, X, method)
@@ -258,14 +260,20 @@ def _ll_at(tau2, y, v, X, method):
     """ML or REML log-likelihood at tau2 as in metafor's ll0 check (without the REMLf term)."""
     k, p = X.shape
     w = 1.0 / (v + tau2)
-    XtW = X.T * w
-    A = XtW @ X
-    r = y - X @ np.linalg.solve(A, XtW @ y)
+    if p == 1:
+        sw = w.sum()
+        r = y - (w @ y) / sw
+        logdet_A = math.log(sw)
+    else:
+        XtW = X.T * w
+        A = XtW @ X
+        r = y - X @ np.linalg.solve(A, XtW @ y)
+        logdet_A = _logdet(A)
     RSS = float(w @ (r * r))
+    sum_log = float(np.log(v + tau2).sum())
     if method == "ML":
-        return -0.5 * k * _LOG2PI - 0.5 * float(np.sum(np.log(v + tau2))) - 0.5 * RSS
-    return (-0.5 * (k - p) * _LOG2PI - 0.5 * float(np.sum(np.log(v + tau2)))
-            - 0.5 * _logdet(A) - 0.5 * RSS)
+        return -0.5 * k * _LOG2PI - 0.5 * sum_log - 0.5 * RSS
+    return -0.5 * (k - p) * _LOG2PI - 0.5 * sum_log - 0.5 * logdet_A - 0.5 * RSS
 
 
 # --------------------------------------------------------------------------- rma
@@ -428,6 +436,15 @@ def rma(yi, vi=None, *, sei=None, mods=None, data=None, method="REML", test="z",
         labels = tuple(str(s) for s in slab)
         if len(labels) != k:
             raise InputError("slab", f"has length {len(labels)} but yi has length {k}")
+        if len(set(labels)) < k:  # as metafor: duplicated labels become "x.1", "x.2", ...
+            counts, seen = {lab: labels.count(lab) for lab in labels}, {}
+            out = []
+            for lab in labels:
+                if counts[lab] > 1:
+                    seen[lab] = seen.get(lab, 0) + 1
+                    lab = f"{lab}.{seen[lab]}"
+                out.append(lab)
+            labels = tuple(out)
 
     return _fit(y, v, X, names, labels, method, test, level, tau2, con, terms)
 
@@ -470,8 +487,11 @@ def _fit(y, v, X, names, labels, method, test, level, tau2_fix, con, terms, need
     se = np.sqrt(np.diag(vb))
     zval = beta / se
     alpha = (100.0 - level) / 100.0
-    bb = beta[btt]
-    QM = float(bb @ np.linalg.solve(vb[np.ix_(btt, btt)], bb))
+    if p1:
+        QM = float(beta[0] ** 2 / vb[0, 0])
+    else:
+        bb = beta[btt]
+        QM = float(bb @ np.linalg.solve(vb[np.ix_(btt, btt)], bb))
     if tdist:
         QM /= m
         QMp = float(special.fdtrc(m, k - p, QM))
@@ -566,9 +586,13 @@ def predict(res, newmods=None, level=None):
             raise InputError("newmods", "the model has no moderators; call predict() without newmods")
         if res.terms is not None and (hasattr(newmods, "columns") or isinstance(newmods, dict)):
             import pandas as pd
-            nd = pd.DataFrame(newmods) if isinstance(newmods, dict) else newmods
-            if isinstance(newmods, dict) and all(np.ndim(x) == 0 for x in newmods.values()):
-                nd = pd.DataFrame({key: [val] for key, val in newmods.items()})
+            if isinstance(newmods, dict):
+                if all(np.ndim(x) == 0 for x in newmods.values()):
+                    nd = pd.DataFrame({key: [val] for key, val in newmods.items()})
+                else:
+                    nd = pd.DataFrame(newmods)
+            else:
+                nd = newmods
             missing = [t.column for t in res.terms if t.column not in nd.columns]
             if missing:
                 raise InputError("newmods", f"needs values for {missing}")
@@ -599,9 +623,10 @@ def predict(res, newmods=None, level=None):
         crit = -float(special.ndtri(alpha / 2.0))
     sp = np.sqrt(vpred + res.tau2)
     out = (lambda a: float(a[0])) if Xn.shape[0] == 1 else (lambda a: a)
+    fe = res.method == "FE"  # metafor gives no prediction interval for a fixed-effects model
     return PredictResult(pred=out(pred), se=out(se), ci_lb=out(pred - crit * se),
-                         ci_ub=out(pred + crit * se), pi_lb=out(pred - crit * sp),
-                         pi_ub=out(pred + crit * sp), level=level, test=res.test,
+                         ci_ub=out(pred + crit * se), pi_lb=None if fe else out(pred - crit * sp),
+                         pi_ub=None if fe else out(pred + crit * sp), level=level, test=res.test,
                          df=res.df, tau2=res.tau2, X=Xn,
                          slab=res.slab if (newmods is None and p > 1) else None)
 

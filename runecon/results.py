@@ -282,7 +282,8 @@ class RMAResult:
 class PredictResult:
     """Predicted effects with confidence (ci) and prediction (pi) intervals.
 
-    Floats for a single prediction, arrays otherwise. ``X`` is the design (with intercept)
+    Floats for a single prediction, arrays otherwise. ``pi_lb``/``pi_ub`` are None for a
+    fixed-effects model (metafor prints no prediction interval there). ``X`` is the design (with intercept)
     of the predictions; ``slab`` labels them when they are the studies' fitted values.
     """
 
@@ -299,24 +300,27 @@ class PredictResult:
     X: np.ndarray = field(repr=False, default=None)
     slab: tuple | None = None
 
+    def _fields(self):
+        names = ("pred", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub")
+        return [n for n in names if getattr(self, n) is not None]
+
+    def _header(self):
+        return [n.replace("_", ".") for n in self._fields()]
+
     def _rows(self):
-        cols = [_as_array(getattr(self, n)) for n in ("pred", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub")]
+        cols = [_as_array(getattr(self, n)) for n in self._fields()]
         return [[_f(c[i]) for c in cols] for i in range(cols[0].shape[0])]
 
-    _HEADER = ["pred", "se", "ci.lb", "ci.ub", "pi.lb", "pi.ub"]
-
     def __str__(self):
-        rows = self._rows()
         names = None if self.slab is None else [""] + list(self.slab)
-        return "\n" + _table(self._HEADER, rows, names) + "\n"
+        return "\n" + _table(self._header(), self._rows(), names) + "\n"
 
     def _repr_html_(self):
-        return _html_table(self._HEADER, self._rows(), None if self.slab is None else list(self.slab))
+        return _html_table(self._header(), self._rows(), None if self.slab is None else list(self.slab))
 
     def to_frame(self):
         import pandas as pd
-        df = pd.DataFrame({n: _as_array(getattr(self, n))
-                           for n in ("pred", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub")})
+        df = pd.DataFrame({n: _as_array(getattr(self, n)) for n in self._fields()})
         if self.slab is not None:
             df.index = pd.Index(self.slab, name="slab")
         df.attrs.update({"level": self.level, "test": self.test, "df": self.df, "tau2": self.tau2})
