@@ -91,6 +91,13 @@ def _get(name, value, data, k=None):
     return a
 
 
+def _common_length(lengths):
+    """The most common length above 1 (length-1 arguments broadcast); the odd one out is
+    then the argument named in the error."""
+    longer = [n for n in lengths if n > 1] or [1]
+    return max(sorted(set(longer)), key=longer.count)
+
+
 def _gather(args, data, required, measure):
     given = {nm: v for nm, v in args.items() if v is not None}
     missing = [nm for nm in required if nm not in given]
@@ -99,8 +106,7 @@ def _gather(args, data, required, measure):
                                      f"missing: {', '.join(missing)}")
     arrs = {nm: _get(nm, given[nm], data) for nm in required}
     lengths = {nm: a.shape[0] for nm, a in arrs.items()}
-    longer = [n for n in lengths.values() if n > 1] or [1]
-    k = max(set(longer), key=longer.count)          # the most common length
+    k = _common_length(list(lengths.values()))
     for nm, a in arrs.items():       # scalars broadcast (e.g. one imputed ri for all rows)
         if a.shape[0] == 1 and k > 1 and not isinstance(given[nm], str):
             arrs[nm] = np.full(k, a[0])
@@ -392,7 +398,7 @@ def escalc_prepost(*, m1i_pre, sd1i_pre, m1i_post, sd1i_post, n1i,
                 n1i=n1i, m2i_pre=m2i_pre, sd2i_pre=sd2i_pre, m2i_post=m2i_post,
                 sd2i_post=sd2i_post, n2i=n2i)
     a = {nm: _get(nm, v, data) for nm, v in args.items()}
-    k = max(x.shape[0] for x in a.values())
+    k = _common_length([x.shape[0] for x in a.values()])
     for nm, x in a.items():
         if x.shape[0] == 1 and k > 1 and not isinstance(args[nm], str):
             a[nm] = np.full(k, x[0])

@@ -216,6 +216,10 @@ def test_bad_input_other():
     with pytest.raises(InputError) as e:
         escalc_prepost(**{**TRIAL, "n2i": 1})
     assert e.value.argument == "n2i"
+    arr = {k: [v, v] for k, v in TRIAL.items()}
+    with pytest.raises(InputError) as e:
+        escalc_prepost(**{**arr, "m1i_pre": [200, 200, 200]})
+    assert e.value.argument == "m1i_pre"
     with pytest.raises(InputError) as e:
         runecon.ci_to_se(0.6, 0.2)
     assert e.value.argument == "ub"
