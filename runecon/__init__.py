@@ -8,6 +8,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from . import errors
+from .data import datasets, load, load_csv
 from .models import rma
 from .results import ConfintResult, PredictResult, RMAResult
 from . import physiology
@@ -15,6 +16,7 @@ from .physiology import predict_race_times
 
 __all__ = [
     "__version__", "errors",
+    "load", "load_csv", "datasets",
     "rma", "RMAResult", "PredictResult", "ConfintResult",
     "physiology", "predict_race_times",
 ]
