@@ -78,6 +78,13 @@ def test_llanoslagos2024a_has_31_studies_and_145_table3_rows():
     assert len(re_) == 145
 
 
+def test_llanoslagos2024b_table3_has_38_studies_and_227_rows():
+    # Llanos-Lagos 2024b Table 3 (pp. 1818-1823): 38 studies, 227 printed arm x measure rows
+    out = load("outcomes", corrected=False)
+    b = out[(out.review_id == "llanoslagos2024b") & (out.timepoint == "pre")]
+    assert b.study_id.nunique() == 38 and len(b) == 227
+
+
 def test_llanoslagos2024a_per_method_comparison_counts():
     # Sect. 3.2/3.4 (pp. 900, 910): 19 high-load, 20 combined, 7 submaximal, 28 plyometric
     # and 7 isometric effect sizes (Q-test df 18/19/6/27/6) = 81.
