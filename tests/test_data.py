@@ -526,3 +526,29 @@ def test_schema_declares_keys_enums_and_units():
     assert out["speed_kmh"]["unit"] == "km/h"
     assert {fk["reference"]["resource"] for fk in res["outcomes"]["foreignKeys"]} == \
         {"studies", "groups"}
+
+
+# ----------------------------------------------------------------------- bad input (audit)
+@pytest.mark.parametrize("kw, column, value", [
+    (dict(sd="1e400"), "sd", "1e400"),        # overflows to inf when read as a float
+    (dict(mean="-1e999"), "mean", "-1e999"),
+])
+def test_a_number_out_of_float_range_is_reported_not_read_as_inf(tmp_path, kw, column, value):
+    p = _write(tmp_path, "outcomes", [OUT_HEADER, _out_row(**kw)])
+    probs = _problems(p)
+    assert [(q.line, q.column, q.value) for q in probs] == [(2, column, value)]
+    assert "finite" in probs[0].message
+
+
+def test_a_duplicated_column_name_is_reported(tmp_path):
+    # with two 'sd' columns one of them would otherwise be dropped without a word
+    p = _write(tmp_path, "outcomes", [OUT_HEADER + ",sd", _out_row() + ",9"])
+    probs = _problems(p)
+    assert [(q.line, q.column, q.message) for q in probs] == \
+        [(1, "sd", "duplicate column name")]
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_column_name(tmp_path):
+    p = tmp_path / "outcomes.csv"
+    p.write_bytes(b"\xef\xbb\xbf" + (OUT_HEADER + "\n" + _out_row() + "\n").encode("utf-8"))
+    assert load_csv(p).columns[0] == "record_id"
