@@ -264,3 +264,18 @@ def test_an_argument_the_measure_does_not_use_is_an_error(measure, extra, argume
         escalc(measure, **kw)
     assert e.value.argument == argument
     assert "does not use" in str(e.value) or "not both" in str(e.value)
+
+
+@pytest.mark.parametrize("call, argument", [
+    (lambda: runecon.smd_to_pct(np.nan, 10, 200), "smd"),
+    (lambda: runecon.smd_to_pct(-0.5, np.nan, 200), "sd_ref"),
+    (lambda: runecon.pct_to_smd(np.inf, 10, 200), "pct"),
+    (lambda: runecon.t_to_se(np.nan, 2.0), "estimate"),
+    (lambda: runecon.p_to_se([1.0, np.nan], [0.05, 0.05]), "estimate"),
+    (lambda: runecon.ci_to_se(np.nan, 0.5), "lb"),
+])
+def test_conversions_refuse_missing_values(call, argument):
+    """NaN in, NaN out would hide a missing number: the argument is named instead."""
+    with pytest.raises(InputError) as e:
+        call()
+    assert e.value.argument == argument
