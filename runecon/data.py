@@ -51,7 +51,23 @@ def _resources(data_dir=None) -> dict:
 
 
 def schema(name: str) -> dict:
-    """Return the Frictionless table schema (a dict) of table ``name``."""
+    """Return the Frictionless table schema of table ``name``.
+
+    Parameters
+    ----------
+    name : str
+        Table name (see :func:`datasets`).
+
+    Returns
+    -------
+    dict
+        ``fields`` (name, type, unit, constraints), ``primaryKey``, ``foreignKeys``.
+
+    Raises
+    ------
+    InputError
+        Unknown table name (argument ``name``).
+    """
     res = _resources()
     if name not in res:
         raise InputError("name", f"unknown table {name!r}; known: {', '.join(res)}")
@@ -409,6 +425,11 @@ def load_csv(path, table: str | None = None) -> pd.DataFrame:
     Foreign keys are resolved against tables of the same name in the file's folder, or
     against the packaged tables when the folder has none.
 
+    Returns
+    -------
+    pandas.DataFrame
+        Typed as :func:`load` types the packaged tables (no corrections applied).
+
     Raises
     ------
     DataError
@@ -490,7 +511,14 @@ def validate_paths(paths, table: str | None = None) -> int:
 
 
 def datasets() -> pd.DataFrame:
-    """List the tables of the package: name, rows and a one-line description."""
+    """List the tables of the package: name, rows and a one-line description.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``name``, ``rows`` (data rows in the CSV) and ``description`` (from
+        ``datapackage.json``).
+    """
     res = _resources()
     rows = []
     for name, r in res.items():
@@ -507,6 +535,13 @@ def save(df: pd.DataFrame, path) -> None:
 
     Floats are written with the shortest representation that round-trips (``repr``),
     booleans as ``true``/``false``, missing values as empty cells.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A table as returned by :func:`load` or :func:`load_csv`.
+    path : path-like
+        Destination CSV file (UTF-8, ``\\n`` line ends).
     """
     out = pd.DataFrame(index=df.index)
     for c in df.columns:
