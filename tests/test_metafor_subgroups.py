@@ -87,3 +87,25 @@ def test_bad_input():
     with pytest.raises(InputError) as e:
         runecon.subgroups([0.1, 0.2], [0.1, 0.1], ["a", "b"], tau2="common")
     assert e.value.argument == "tau2"
+
+
+@pytest.mark.parametrize("yi, vi, argument, position", [
+    ([0.1, 0.2, 0.3, 0.4, 0.5, np.nan], [0.1] * 6, "yi", "position 6"),
+    ([0.1] * 6, [0.1, 0.1, 0.1, -1.0, 0.1, 0.1], "vi", "position 4"),
+    ([0.1] * 6, [0.1] * 5, "vi", "length 5"),
+])
+def test_bad_values_are_located_in_the_callers_rows(yi, vi, argument, position):
+    """Positions count the caller's rows (1-based, as rma), not rows within a subgroup."""
+    with pytest.raises(InputError) as e:
+        runecon.subgroups(yi, vi, list("aabbcc"))
+    assert e.value.argument == argument and position in str(e.value)
+
+
+def test_missing_column_or_text_values_are_input_errors():
+    df = pd.DataFrame({"yi": [0.1, 0.2, 0.3, 0.4], "vi": [0.1] * 4, "g": list("aabb")})
+    with pytest.raises(InputError) as e:
+        runecon.subgroups("yi", "v", "g", data=df)
+    assert e.value.argument == "vi"
+    with pytest.raises(InputError) as e:
+        runecon.subgroups(["a", "b", "c", "d"], [0.1] * 4, list("aabb"))
+    assert e.value.argument == "yi"
