@@ -59,6 +59,9 @@ def test_reference_grid_complete():
     offered = {(m, vt) for m, vts in VTYPES.items() for vt in vts}
     offered.discard(("MD", "UB"))      # identical to MD "LS" in metafor
     assert offered <= covered, offered - covered
+    # 30 cases in tests/data/metafor_escalc.json (validation/metafor/escalc.R); pinned so
+    # that a regenerated file with fewer cases fails here instead of testing less
+    assert len(REF) == 30
 
 
 def test_data_argument_with_column_names():

@@ -61,6 +61,7 @@ def test_grid_complete():
     want = {f"bcg_alloc_{t}_{m}_{x}" for t in ("separate", "pooled")
             for m in ("REML", "DL", "FE", "PM") for x in ("z", "knha", "t")}
     assert want <= set(REF)
+    assert len(want) == len(REF) == 24
 
 
 def test_printing_and_frame():
