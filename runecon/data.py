@@ -382,6 +382,8 @@ def load(name: str, corrected: bool = True, *, data_dir=None) -> pd.DataFrame:
     resources = _resources(data_dir)
     if name not in resources:
         raise InputError("name", f"unknown table {name!r}; known: {', '.join(resources)}")
+    if not isinstance(corrected, (bool, np.bool_)):   # "no" would be truthy
+        raise InputError("corrected", f"must be True or False, got {corrected!r}")
     tables, probs, resources = _package_tables(data_dir)
     if probs:
         raise DataError(probs)

@@ -647,3 +647,11 @@ def test_applied_sd_corrections_follow_their_stated_rule():
         n_checked += 1
     assert n_checked == 64   # 66 SD corrections less the two that are not SE -> SD
 
+
+
+@pytest.mark.parametrize("value", ["no", 0, None])
+def test_corrected_must_be_a_boolean(value):
+    # a string such as "no" is truthy and would apply the corrections
+    with pytest.raises(InputError) as e:
+        load("outcomes", corrected=value)
+    assert e.value.argument == "corrected"
