@@ -104,6 +104,19 @@ for (method in c("REML", "ML")) for (test in c("z", "t")) {
                                           dk, "~ year", method, test, newmods = 1990)
 }
 
+# robust() on univariate rma fits (clubSandwich's rma.uni method: W = 1/(vi + tau2))
+for (mf in c("int", "year")) {
+  res <- if (mf == "int") rma(yi, vi, data = dk, method = "REML") else
+    rma(yi, vi, mods = ~ year, data = dk, method = "REML")
+  cases[[length(cases) + 1]] <- list(
+    name = sprintf("rma_uni_konstantopoulos2011_%s_REML_z", mf),
+    call = sprintf("rma(yi, vi, mods = %s, method = \"REML\"); coef_test(res, vcov = vcovCR(res, cluster = district, type = ...), test = \"Satterthwaite\")",
+                   if (mf == "int") "NULL" else "~ year"),
+    input = list(yi = num(dk$yi), vi = num(dk$vi), cluster = as.character(dk$district),
+                 mods = if (mf == "int") NULL else num(dk$year), method = "REML", test = "z"),
+    output = list(beta = num(res$beta), tau2 = num(res$tau2), robust = robust_out(res, dk)))
+}
+
 # ---- Llanos-Lagos 2024a: per-comparison Hedges' g of change scores ---------------------
 table3 <- Sys.getenv("LL2024A_TABLE3", "../shared/evidence/llanoslagos2024a_re_table3.csv")
 t3 <- read.csv(table3, encoding = "UTF-8", stringsAsFactors = FALSE)
