@@ -213,3 +213,33 @@ def test_non_convergence_raises(monkeypatch):
     monkeypatch.setattr(multilevel, "_GRAD_TOL", -1.0)
     with pytest.raises(ConvergenceError, match="sigma2"):
         runecon.rma_mv(K["yi"], K["vi"], cluster=K["cluster"])
+
+
+def test_two_level_special_case_equals_rma():
+    """With sigma2_1 fixed at 0 the model is rma()'s random-effects model with
+    tau2 = sigma2_2: the REML optimum, coefficients, CI, QE, I2 and ll must coincide."""
+    c = CASES["konstantopoulos2011_year_REML_t"]["input"]
+    uni = runecon.rma(c["yi"], c["vi"], mods=c["mods"], method="REML", test="t")
+    mv = runecon.rma_mv(c["yi"], c["vi"], cluster=c["cluster"], es_id=c["es_id"],
+                        mods=c["mods"], test="t", sigma2=(0.0, None))
+    # rma's Fisher scoring stops when the tau2 change is <= 1e-5 (metafor's threshold)
+    assert mv.sigma2[1] == pytest.approx(uni.tau2, abs=1e-5)
+    assert mv.ll == pytest.approx(uni.ll, abs=1e-9)      # flat at the optimum: 2nd order
+    fixed = runecon.rma_mv(c["yi"], c["vi"], cluster=c["cluster"], es_id=c["es_id"],
+                           mods=c["mods"], test="t", sigma2=(0.0, uni.tau2))
+    for f in ("beta", "se", "zval", "pval", "ci_lb", "ci_ub", "QE", "QEp", "QM", "QMp", "ll"):
+        _close(getattr(fixed, f), getattr(uni, f), 1e-9, 1e-12, f)
+    assert fixed.I2[1] == pytest.approx(uni.I2, rel=1e-9) and fixed.I2[0] == 0.0
+
+
+def test_row_order_does_not_matter():
+    c = CASES["konstantopoulos2011_year_ML_z"]["input"]
+    perm = np.random.default_rng(1).permutation(len(c["yi"]))
+    take = lambda key: [c[key][j] for j in perm]   # noqa: E731
+    a = runecon.rma_mv(c["yi"], c["vi"], cluster=c["cluster"], es_id=c["es_id"],
+                       mods=c["mods"], method="ML")
+    b = runecon.rma_mv(take("yi"), take("vi"), cluster=take("cluster"), es_id=take("es_id"),
+                       mods=take("mods"), method="ML")
+    _close(b.sigma2, a.sigma2, 1e-8, 1e-12, "sigma2")
+    _close(b.beta, a.beta, 1e-8, 0, "beta")
+    _close(runecon.robust(b).se, runecon.robust(a).se, 1e-8, 0, "robust se")
