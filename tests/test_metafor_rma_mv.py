@@ -67,7 +67,8 @@ def test_reference_grid_is_complete():
     expected = {f"konstantopoulos2011_{m}_{meth}_{t}" for m in ("int", "year")
                 for meth in ("REML", "ML") for t in ("z", "t")}
     expected |= {f"llanoslagos2024a_{m}_REML_t" for m in
-                 ("high_load", "plyometric", "submaximal", "isometric", "combined")}
+                 ("high_load", "plyometric", "submaximal", "isometric", "combined",
+                  "combined_without_outliers")}
     expected |= {f"rma_uni_konstantopoulos2011_{m}_REML_z" for m in ("int", "year")}
     assert set(CASES) == expected
     hdr = load_reference(REF)["header"]
