@@ -189,7 +189,7 @@ def _name(x, default):
 
 # --------------------------------------------------------------------------- rma_mv
 def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", test="z",
-           level=95, slab=None, sigma2=None):
+           level=95, slab=None, sigma2=None, lrt=True):
     """Three-level random-effects meta-analysis or meta-regression (metafor's ``rma.mv``).
 
     Parameters
@@ -216,6 +216,9 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
     sigma2 : pair of (float or None), optional
         Fix a variance component at a value >= 0 instead of estimating it (metafor's
         ``sigma2 = c(0, NA)``; None = estimate).
+    lrt : bool
+        Compute the likelihood-ratio test of each level (two more fits); False leaves
+        ``lrt`` empty, e.g. inside sensitivity loops.
 
     Returns
     -------
@@ -313,12 +316,12 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
     lik = _Likelihood(y, v, X, G, method == "REML")
     scale = max(float(np.var(y)), float(np.mean(v)) * 0.1, 1e-8)
     s2, ll, iters = _maximise(lik, dict(fixed), scale)
-    lrt = []
+    tests = []
     cname, ename = _name(cluster, "cluster"), _name(es_id, "es_id")
-    for lev, fac in ((0, cname), (1, f"{cname}/{ename}")):
+    for lev, fac in ((0, cname), (1, f"{cname}/{ename}")) if lrt else ():
         s0, ll0, _ = _maximise(lik, {**fixed, lev: 0.0}, scale)
         stat = max(2.0 * (ll - ll0), 0.0)
-        lrt.append(LevelTest(factor=fac, ll0=float(ll0), LRT=stat,
+        tests.append(LevelTest(factor=fac, ll0=float(ll0), LRT=stat,
                              pval=float(stats.chi2.sf(stat, 1)), sigma2_0=tuple(map(float, s0))))
 
     _, Mi, _, _, Ai, _ = lik.parts(s2)
@@ -362,7 +365,7 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
         sigma2_fixed=(0 in fixed, 1 in fixed), QE=QE, QEp=QEp, QM=QM,
         QMp=QMp, QMdf=QMdf, btt=btt, df=df, ll=float(ll), vt=vt,
         I2=(100.0 * s2[0] / tot, 100.0 * s2[1] / tot), I2_total=100.0 * (s2[0] + s2[1]) / tot,
-        lrt=tuple(lrt), iterations=iters, terms=tuple(terms) if terms is not None else None)
+        lrt=tuple(tests), iterations=iters, terms=tuple(terms) if terms is not None else None)
 
 
 # --------------------------------------------------------------------------- robust

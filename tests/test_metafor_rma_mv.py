@@ -244,3 +244,11 @@ def test_row_order_does_not_matter():
     _close(b.sigma2, a.sigma2, 1e-8, 1e-12, "sigma2")
     _close(b.beta, a.beta, 1e-8, 0, "beta")
     _close(runecon.robust(b).se, runecon.robust(a).se, 1e-8, 0, "robust se")
+
+
+def test_lrt_can_be_skipped():
+    a = runecon.rma_mv(K["yi"], K["vi"], cluster=K["cluster"], es_id=K["es_id"])
+    b = runecon.rma_mv(K["yi"], K["vi"], cluster=K["cluster"], es_id=K["es_id"], lrt=False)
+    assert b.lrt == () and len(a.lrt) == 2
+    assert b.sigma2 == a.sigma2 and b.estimate == a.estimate
+    assert "LRT" not in str(b) and b.to_frame().attrs["LRT_1"] is None
