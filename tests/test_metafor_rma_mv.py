@@ -252,3 +252,24 @@ def test_lrt_can_be_skipped():
     assert b.lrt == () and len(a.lrt) == 2
     assert b.sigma2 == a.sigma2 and b.estimate == a.estimate
     assert "LRT" not in str(b) and b.to_frame().attrs["LRT_1"] is None
+
+
+@pytest.mark.parametrize("seed", [3, 11, 29])
+def test_optimum_beats_a_grid(seed):
+    """Independent check of the optimiser on simulated three-level data: no point of a
+    20 x 20 grid over (sigma2_1, sigma2_2) has a higher REML log-likelihood."""
+    rng = np.random.default_rng(seed)
+    n_cl = 8
+    sizes = rng.integers(1, 5, n_cl)
+    cl = np.repeat(np.arange(n_cl), sizes)
+    k = cl.size
+    vi = rng.uniform(0.05, 0.3, k)
+    yi = (rng.normal(0, np.sqrt(rng.uniform(0, 0.2)), n_cl)[cl]
+          + rng.normal(0, np.sqrt(rng.uniform(0, 0.1)), k) + rng.normal(0, np.sqrt(vi)))
+    res = runecon.rma_mv(yi, vi, cluster=cl, lrt=False)
+    same = (cl[:, None] == cl[None, :]).astype(float)
+    lik = multilevel._Likelihood(yi, vi, np.ones((k, 1)), (same, np.eye(k)), reml=True)
+    grid = np.linspace(0, 1.0, 20)
+    best_grid = max(lik.ll(np.array([a, b])) for a in grid for b in grid)
+    assert res.ll >= best_grid - 1e-12
+    assert res.ll == pytest.approx(lik.ll(np.array(res.sigma2)), abs=1e-12)
