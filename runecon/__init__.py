@@ -10,3 +10,6 @@ __version__ = "0.1.0"
 from . import errors
 
 __all__ = ["__version__", "errors"]
+from .bayes import bayesmeta, BayesResult  # noqa: E402
+
+__all__ += ["bayesmeta", "BayesResult"]
