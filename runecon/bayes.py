@@ -162,7 +162,7 @@ def _rule(logpost, c, u_max, n):
     return _TauRule(logpost, c, u_max, n, tau, logw, float(logZ))
 
 
-def _integrate_tau(logpost, c0, upper, n0, checks):
+def _integrate_tau(logpost, c0, upper, n0, checks, scale):
     """Adaptive Gauss-Legendre rule over tau in [0, upper] (upper may be inf).
 
     The scale c of the map tau = c u/(1-u) is moved to the posterior median (so the mass
@@ -191,7 +191,11 @@ def _integrate_tau(logpost, c0, upper, n0, checks):
         pw = np.exp(r.logw - r.logZ)
         cur = np.array([r.logZ] + [float(pw @ f(r.tau)) for f in checks])
         if prev is not None:
-            change = np.max(np.abs(cur - prev) / np.maximum(np.abs(cur), 1e-300 + 1e-12))
+            # log Z: absolute change (= relative change of Z); expectations: relative to
+            # their size, or to the scale of the data when they are near zero
+            change = max(abs(cur[0] - prev[0]),
+                         np.max(np.abs(cur[1:] - prev[1:])
+                                / np.maximum(np.abs(cur[1:]), scale), initial=0.0))
             if change < _QUAD_RTOL:
                 return r
             if 2 * n > _MAX_NODES:
@@ -694,7 +698,7 @@ def bayesmeta(yi, vi=None, *, sei=None, tau_prior="halfnormal", tau_scale=None,
         checks = [lambda t: _conditional(t, yi, vi, mu_prior)[1]]
         if a > 2:
             checks.append(lambda t: t)
-        rule = _integrate_tau(logpost, c0, tau_upper, int(grid), checks)
+        rule = _integrate_tau(logpost, c0, tau_upper, int(grid), checks, typical)
         tau = rule.tau
         wts = np.exp(rule.logw - rule.logZ)
         dens = np.exp(logpost(tau) - rule.logZ)
@@ -773,7 +777,7 @@ def bayesmeta(yi, vi=None, *, sei=None, tau_prior="halfnormal", tau_scale=None,
             return (_conditional(t, yi, vi, None, mu_fixed=0.0)[0]
                     + _log_tau_prior(t, tau_prior, tau_scale, tau_upper))
         c0 = min(math.sqrt(k / np.sum(1.0 / vi)), tau_scale or math.inf, tau_upper or math.inf)
-        r0 = _integrate_tau(logpost0, c0, tau_upper, int(grid), [])
+        r0 = _integrate_tau(logpost0, c0, tau_upper, int(grid), [], c0)
         bf_mu0 = math.exp(r0.logZ - logml)
 
     f = float
