@@ -112,15 +112,23 @@ class _TauRule:
         out[ok] = np.exp(self.logpost(t[ok]) - self.logZ)
         return out
 
-    def quantile(self, p):
+    def dlogpdf(self, t):
+        """d/dtau log p(tau | y) by a central difference."""
+        h = 1e-6 * (t + self.c)
+        return (self.logpost(t + h) - self.logpost(np.maximum(t - h, 0.0))) / (t + h - np.maximum(t - h, 0.0))
+
+    def quantile(self, p, x0=None):
         """tau quantiles by safeguarded Newton iteration on the u scale."""
         p = np.asarray(p, dtype=float)
         lo = np.zeros(p.shape)
         hi = np.full(p.shape, self.u_max)
-        # start: interpolate the cumulative weights of the nodes
-        cum = np.cumsum(np.exp(self.logw - self.logZ))
-        u_nodes = self.tau / (self.c + self.tau)
-        u = np.interp(p, cum, u_nodes)
+        if x0 is None:       # start: interpolate the cumulative weights of the nodes
+            cum = np.cumsum(np.exp(self.logw - self.logZ))
+            u_nodes = self.tau / (self.c + self.tau)
+            u = np.interp(p, cum, u_nodes)
+        else:
+            x0 = np.maximum(x0, 0.0)
+            u = np.minimum(x0 / (self.c + x0), self.u_max)
         for _ in range(200):
             G = self._cdf_u(u) - p
             tau = self.c * u / (1.0 - u)
@@ -129,10 +137,11 @@ class _TauRule:
             lo = np.where(G < 0, u, lo)
             hi = np.where(G > 0, u, hi)
             with np.errstate(divide="ignore", invalid="ignore"):
-                un = u - G / g
-            bad = ~((un > lo) & (un < hi))
+                step = G / g
+            un = u - step
+            bad = ~((un >= lo) & (un <= hi))
             un = np.where(bad, 0.5 * (lo + hi), un)
-            done = ((np.abs(un - u) <= _ROOT_XTOL * np.maximum(u, 1e-300))
+            done = (((np.abs(step) <= _ROOT_XTOL * np.maximum(u, 1e-300)) & ~bad)
                     | (np.abs(G) <= 1e-15) | (hi - lo <= _ROOT_XTOL * np.maximum(u, 1e-300)))
             u = un
             if np.all(done):
@@ -249,10 +258,11 @@ def _mix_quantile(p, w, M, S, x0=None):
         lo = np.where(F < 0, x, lo)
         hi = np.where(F > 0, x, hi)
         with np.errstate(divide="ignore", invalid="ignore"):
-            xn = x - F / f
-        bad = ~((xn > lo) & (xn < hi))
+            step = F / f
+        xn = x - step
+        bad = ~((xn >= lo) & (xn <= hi))              # also catches nan
         xn = np.where(bad, 0.5 * (lo + hi), xn)
-        done = (np.abs(xn - x) <= _ROOT_XTOL * scale) | (F == 0) | (hi - lo <= _ROOT_XTOL * scale)
+        done = ((np.abs(step) <= _ROOT_XTOL * scale) & ~bad) | (hi - lo <= _ROOT_XTOL * scale)
         x = xn
         if np.all(done):
             return x
@@ -292,43 +302,36 @@ def _shortest_mix(w, M, S, level, xl, xu):
     raise ConvergenceError("shortest-interval search", 60, float(np.max(np.abs(h))))
 
 
-def _shortest(qfun, dfun, level, D, lower_bounded=False):
-    """Shortest intervals of probability ``level`` for D unimodal distributions.
+def _shortest_tau(rule, level):
+    """Shortest interval of probability ``level`` for the posterior of tau.
 
-    Solves f(q(a + level)) = f(q(a)) for the lower tail probability a in [0, 1 - level]
-    with the Illinois variant of regula falsi (vectorised over the D distributions).
-    For a distribution on [0, inf) whose density at 0 is at least the density at
-    q(level), the shortest interval is the one-sided [0, q(level)].
+    One-sided [0, q(level)] when the density at 0 is at least the density at q(level);
+    otherwise Newton iteration on the lower tail probability a as in :func:`_shortest_mix`,
+    with h'(a) = (log f)'(upper end) - (log f)'(lower end).
     """
-    def h(a):
-        return dfun(qfun(a + level)) - dfun(qfun(a))
-
-    e = 1e-9
-    a_lo = np.zeros(D) if lower_bounded else np.full(D, e)
-    a_hi = np.full(D, 1.0 - level - e)
-    h_lo, h_hi = h(a_lo), h(a_hi)          # h decreases in a: h_lo > 0 > h_hi
-    one_sided = h_lo <= 0
-    a = np.where(one_sided, 0.0, 0.5 * (1 - level))
-    last = np.zeros(D, dtype=int)
-    for _ in range(100):
-        a_new = (a_lo * h_hi - a_hi * h_lo) / (h_hi - h_lo)
-        a_new = np.where(np.isfinite(a_new), a_new, 0.5 * (a_lo + a_hi))
-        a_new = np.where(one_sided, 0.0, a_new)
-        if np.all(one_sided | (np.abs(a_new - a) < 1e-14)):
-            a = a_new
-            break
+    tu = float(rule.quantile(np.array(level)))
+    if rule.pdf(np.array(0.0)) >= rule.pdf(np.array(tu)):
+        return 0.0, tu
+    a = 0.5 * (1.0 - level)
+    a_lo, a_hi = 0.0, 1.0 - level
+    tl, tu = rule.quantile(np.array([a, a + level]))
+    for _ in range(60):
+        fl, fu = rule.pdf(np.array([tl, tu]))
+        h = fu - fl
+        if h > 0:
+            a_lo = a
+        elif h < 0:
+            a_hi = a
+        dl, du = rule.dlogpdf(np.array([tl, tu]))
+        a_new = a - h / (du - dl) if du != dl else 0.5 * (a_lo + a_hi)
+        if not (a_lo < a_new < a_hi):
+            a_new = 0.5 * (a_lo + a_hi)
+        if abs(a_new - a) <= 1e-15 or abs(h) <= 1e-13 * max(fl, fu):
+            return float(tl), float(tu)
+        x0 = np.array([tl + (a_new - a) / fl, tu + (a_new - a) / fu])
+        tl, tu = rule.quantile(np.array([a_new, a_new + level]), x0=x0)
         a = a_new
-        ha = h(a)
-        pos = ha > 0
-        # Illinois modification: halve the stale end's value when one end is kept twice
-        h_hi = np.where(pos & (last == 1), 0.5 * h_hi, h_hi)
-        h_lo = np.where(~pos & (last == -1), 0.5 * h_lo, h_lo)
-        a_lo, h_lo = np.where(pos, a, a_lo), np.where(pos, ha, h_lo)
-        a_hi, h_hi = np.where(pos, a_hi, a), np.where(pos, h_hi, ha)
-        last = np.where(pos, 1, -1)
-    else:
-        raise ConvergenceError("shortest-interval search", 100, float(np.max(np.abs(ha))))
-    return qfun(a), qfun(a + level)
+    raise ConvergenceError("shortest-interval search for tau", 60, float(abs(h)))
 
 
 # --------------------------------------------------------------------------------------
@@ -717,10 +720,9 @@ def bayesmeta(yi, vi=None, *, sei=None, tau_prior="halfnormal", tau_scale=None,
             opt = minimize_scalar(lambda s: -logpost(np.array([s]))[0], bounds=(lo_, hi_),
                                   method="bounded", options={"xatol": 1e-10 * max(hi_, 1e-300)})
             mode_t = float(opt.x)
-        hlo, hhi = _shortest(lambda q: rule.quantile(q), lambda x: rule.pdf(x), p, 1,
-                             lower_bounded=True)
+        hlo, hhi = _shortest_tau(rule, p)
         tau_sum = dict(mode=mode_t, median=float(qs[1]), mean=mean_t, sd=sd_t,
-                       ci=(float(qs[0]), float(qs[2])), hpd=(float(hlo[0]), float(hhi[0])))
+                       ci=(float(qs[0]), float(qs[2])), hpd=(hlo, hhi))
         if a <= 3:
             warnings.warn(f"with this prior and k = {k} the posterior of tau has "
                           f"{'no finite mean' if a <= 2 else 'no finite variance'}; "
