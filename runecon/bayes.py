@@ -78,12 +78,28 @@ def _log_tau_prior(tau, kind, scale, upper):
 
 
 # --------------------------------------------------------------------------------------
-# quadrature over tau on the compactified scale tau = c u / (1 - u), u in [0, u_max]
+# quadrature over tau on the compactified scale tau = c (u / (1 - u))^alpha, u in [0, u_max]
 # --------------------------------------------------------------------------------------
+def _tau_of_u(u, c, alpha):
+    with np.errstate(divide="ignore"):
+        return c * (u / (1.0 - u)) ** alpha
+
+
+def _u_of_tau(t, c, alpha):
+    r = (np.maximum(t, 0.0) / c) ** (1.0 / alpha)
+    return np.where(np.isinf(r), 1.0, r / (1.0 + r))
+
+
+def _log_jac(u, tau, alpha):
+    """log dtau/du for tau = c (u/(1-u))^alpha."""
+    return math.log(alpha) + np.log(tau) - np.log(u) - np.log1p(-u)
+
+
 @dataclass(frozen=True)
 class _TauRule:
     logpost: object          # callable: tau (1-D) -> unnormalised log posterior density
     c: float
+    alpha: float
     u_max: float
     n: int
     tau: np.ndarray          # nodes
@@ -92,17 +108,15 @@ class _TauRule:
 
     def cdf(self, t):
         t = np.asarray(t, dtype=float)
-        u = np.minimum(np.clip(t, 0.0, np.inf) / (self.c + np.clip(t, 0.0, np.inf)), self.u_max)
-        return self._cdf_u(u)
+        return self._cdf_u(np.minimum(_u_of_tau(t, self.c, self.alpha), self.u_max))
 
     def _cdf_u(self, u):
         x, w = _gl01(self.n)
         uu = u[..., None] * x
-        tau = self.c * uu / (1.0 - uu)
+        tau = _tau_of_u(uu, self.c, self.alpha)
         lp = self.logpost(tau.ravel()).reshape(tau.shape)
-        lj = np.log(self.c) - 2.0 * np.log1p(-uu)
         with np.errstate(under="ignore"):
-            val = (np.exp(lp + lj - self.logZ) * w).sum(-1) * u
+            val = (np.exp(lp + _log_jac(uu, tau, self.alpha) - self.logZ) * w).sum(-1) * u
         return np.minimum(val, 1.0)
 
     def pdf(self, t):
@@ -115,7 +129,8 @@ class _TauRule:
     def dlogpdf(self, t):
         """d/dtau log p(tau | y) by a central difference."""
         h = 1e-6 * (t + self.c)
-        return (self.logpost(t + h) - self.logpost(np.maximum(t - h, 0.0))) / (t + h - np.maximum(t - h, 0.0))
+        lo = np.maximum(t - h, 0.0)
+        return (self.logpost(t + h) - self.logpost(lo)) / (t + h - lo)
 
     def quantile(self, p, x0=None):
         """tau quantiles by safeguarded Newton iteration on the u scale."""
@@ -124,20 +139,18 @@ class _TauRule:
         hi = np.full(p.shape, self.u_max)
         if x0 is None:       # start: interpolate the cumulative weights of the nodes
             cum = np.cumsum(np.exp(self.logw - self.logZ))
-            u_nodes = self.tau / (self.c + self.tau)
-            u = np.interp(p, cum, u_nodes)
+            u = np.interp(p, cum, _u_of_tau(self.tau, self.c, self.alpha))
         else:
-            x0 = np.maximum(x0, 0.0)
-            u = np.minimum(x0 / (self.c + x0), self.u_max)
+            u = np.minimum(_u_of_tau(np.asarray(x0, float), self.c, self.alpha), self.u_max)
         for _ in range(200):
             G = self._cdf_u(u) - p
-            tau = self.c * u / (1.0 - u)
-            g = np.exp(self.logpost(tau.ravel()).reshape(u.shape) - self.logZ) \
-                * self.c / (1.0 - u) ** 2
+            tau = _tau_of_u(u, self.c, self.alpha)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                g = np.exp(self.logpost(tau.ravel()).reshape(u.shape)
+                           + _log_jac(u, tau, self.alpha) - self.logZ)
+                step = G / g
             lo = np.where(G < 0, u, lo)
             hi = np.where(G > 0, u, hi)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                step = G / g
             un = u - step
             bad = ~((un >= lo) & (un <= hi))
             un = np.where(bad, 0.5 * (lo + hi), un)
@@ -148,7 +161,7 @@ class _TauRule:
                 break
         else:
             raise ConvergenceError("tau quantile search", 200, float(np.max(np.abs(G))))
-        return np.where(p <= 0, 0.0, self.c * u / (1.0 - u))
+        return np.where(p <= 0, 0.0, _tau_of_u(u, self.c, self.alpha))
 
 
 _GL_CACHE: dict = {}
@@ -162,41 +175,47 @@ def _gl01(n):
     return _GL_CACHE[n]
 
 
-def _rule(logpost, c, u_max, n):
+def _rule(logpost, c, alpha, upper, n):
+    u_max = 1.0 if upper is None else float(_u_of_tau(upper, c, alpha))
     x, w = _gl01(n)
     u = u_max * x
-    tau = c * u / (1.0 - u)
-    logw = logpost(tau) + np.log(w * u_max * c) - 2.0 * np.log1p(-u)
+    tau = _tau_of_u(u, c, alpha)
+    logw = logpost(tau) + np.log(w * u_max) + _log_jac(u, tau, alpha)
     logZ = logsumexp(logw)
-    return _TauRule(logpost, c, u_max, n, tau, logw, float(logZ))
+    return _TauRule(logpost, c, alpha, u_max, n, tau, logw, float(logZ))
 
 
 def _integrate_tau(logpost, c0, upper, n0, checks, scale):
     """Adaptive Gauss-Legendre rule over tau in [0, upper] (upper may be inf).
 
-    The scale c of the map tau = c u/(1-u) is moved to the posterior median (so the mass
-    sits in the middle of the u interval) and the number of nodes is doubled until the
-    normalising constant and the posterior expectations in ``checks`` (callables of tau,
-    vectorised) change by less than _QUAD_RTOL.
+    The map tau = c (u/(1-u))^alpha is fitted to the posterior: c moves to the posterior
+    median (the mass sits in the middle of the u interval) and alpha (at most 1) shrinks
+    with the spread of log tau, so that a narrow posterior is spread over the whole u
+    interval. Then the number of nodes is doubled until the normalising constant and the
+    posterior expectations in ``checks`` (callables of tau, vectorised) change by less than
+    _QUAD_RTOL.
     """
-    c = c0
-    for _ in range(4):                      # re-centre the map on the posterior median
-        u_max = 1.0 if upper is None else upper / (c + upper)
-        r = _rule(logpost, c, u_max, n0)
+    c, alpha = c0, 1.0
+    for _ in range(5):                      # re-centre the map on the posterior
+        r = _rule(logpost, c, alpha, upper, n0)
         if not np.isfinite(r.logZ):
             raise ConvergenceError("tau integration (posterior density underflows or is "
                                    "not finite on the grid)", 0, float("nan"),
                                    "check the data and the prior scales")
         pw = np.exp(r.logw - r.logZ)
         med = float(np.interp(0.5, np.cumsum(pw), r.tau))
-        if med <= 0 or abs(math.log(med / c)) < 0.3:
+        lt = np.log(r.tau)
+        s_log = math.sqrt(max(float(pw @ lt ** 2) - float(pw @ lt) ** 2, 0.0))
+        # alpha < 1 makes dtau/du singular at u = 0: only when no mass lies near tau = 0
+        near0 = float(pw[r.tau < 0.05 * med].sum()) if med > 0 else 1.0
+        new_alpha = min(1.0, max(2.0 * s_log, 0.02)) if near0 < 1e-14 else 1.0
+        if med <= 0 or (abs(math.log(med / c)) < 0.3 and abs(math.log(new_alpha / alpha)) < 0.3):
             break
-        c = med
+        c, alpha = med, new_alpha
     n = n0
     prev = None
     while True:
-        u_max = 1.0 if upper is None else upper / (c + upper)
-        r = _rule(logpost, c, u_max, n)
+        r = _rule(logpost, c, alpha, upper, n)
         pw = np.exp(r.logw - r.logZ)
         cur = np.array([r.logZ] + [float(pw @ f(r.tau)) for f in checks])
         if prev is not None:
