@@ -633,6 +633,19 @@ def bayesmeta(yi, vi=None, *, sei=None, tau_prior="halfnormal", tau_scale=None,
     Returns
     -------
     BayesResult
+        Summaries as fields (``tau_*``, ``mu_*``, ``pred_*``/``pi_*``, ``theta_*``), the
+        distribution functions ``pdf``/``cdf``/``quantile(param, x)`` for param in
+        'tau', 'mu', 'pred' and 'theta' (with ``study=``), ``to_frame()``.
+
+    Examples
+    --------
+    The eight schools (bayesmeta vignette, schools.example.1):
+
+    >>> y = [28.39, 7.94, -2.75, 6.82, -0.64, 0.63, 18.01, 12.16]
+    >>> se = [14.9, 10.2, 16.3, 11.0, 9.4, 11.4, 10.4, 17.6]
+    >>> r = bayesmeta(y, sei=se, tau_prior="halfcauchy", tau_scale=25, mu_prior=(0, 50))
+    >>> round(r.tau_median, 4), round(r.mu_mean, 3)
+    (4.7585, 7.986)
 
     Raises
     ------
@@ -651,10 +664,11 @@ def bayesmeta(yi, vi=None, *, sei=None, tau_prior="halfnormal", tau_scale=None,
     extra study with variance sd^2), and the marginal likelihood p(y | tau) is available in
     closed form, so
 
-    * p(tau | y) ∝ p(y | tau) p(tau) is integrated with a Gauss-Legendre rule on
-      u = tau / (c + tau) in [0, 1) (c re-centred on the posterior median; the number of
-      nodes doubles until two rules agree to 1e-10), so the whole half-line, including
-      polynomially decaying tails, is covered;
+    * p(tau | y) ∝ p(y | tau) p(tau) is integrated with a Gauss-Legendre rule on u in
+      [0, 1) with tau = c (u / (1 - u))^alpha (c re-centred on the posterior median,
+      alpha <= 1 reduced for narrow posteriors away from 0; the number of nodes doubles
+      until two rules agree to 1e-10), so the whole half-line, including polynomially
+      decaying tails, is covered; the result's ``tau_grid``/``tau_density`` are these nodes;
     * the marginal posterior of mu is the mixture sum_j w_j N(m(tau_j), v(tau_j)) with the
       quadrature weights w_j (bayesmeta uses the DIRECT grid of Roever & Friede 2017,
       doi:10.1080/10618600.2016.1276840, instead);
