@@ -19,6 +19,7 @@ from .subgroups import SubgroupResult, subgroups
 from .comparisons import comparisons, pair_arms
 from .multilevel import rma_mv, robust
 from .results import RMAMVResult, RobustResult
+from .bayes import BayesResult, bayesmeta
 
 __all__ = ["__version__", "errors", "load", "load_csv", "datasets",
            "rma", "RMAResult", "PredictResult", "ConfintResult",
@@ -26,3 +27,4 @@ __all__ = ["__version__", "errors", "load", "load_csv", "datasets",
            "escalc", "escalc_prepost", "hedges_j", "ci_to_se", "p_to_se", "t_to_se",
            "smd_to_pct", "pct_to_smd", "subgroups", "SubgroupResult",
            "comparisons", "pair_arms", "rma_mv", "robust", "RMAMVResult", "RobustResult"]
+__all__ += ["bayesmeta", "BayesResult"]
