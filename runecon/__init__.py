@@ -8,5 +8,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from . import errors
+from .models import rma
+from .results import ConfintResult, PredictResult, RMAResult
 
-__all__ = ["__version__", "errors"]
+__all__ = ["__version__", "errors", "rma", "RMAResult", "PredictResult", "ConfintResult"]

@@ -1,0 +1,379 @@
+"""Result objects of the meta-analysis engine: frozen dataclasses that print like metafor.
+
+Each has ``__str__`` (the block metafor prints), ``_repr_html_`` (the same content as HTML
+tables for notebooks) and ``to_frame()`` (a pandas DataFrame).
+"""
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+_DIGITS = 4  # metafor's default number of printed digits
+
+
+def _f(x, digits=_DIGITS):
+    """R's formatC(x, digits, format = "f")."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "NA"
+    return f"{x:.{digits}f}"
+
+
+def _pv(p, digits=_DIGITS, eq=False):
+    """metafor's .pval(): '<.0001' below 10^-digits."""
+    if p is None or math.isnan(p):
+        return "NA"
+    if p < 10 ** -digits:
+        return "< ." + "0" * (digits - 1) + "1" if eq else "<." + "0" * (digits - 1) + "1"
+    return ("= " if eq else "") + _f(p, digits)
+
+
+def _stars(p):
+    if p is None or math.isnan(p):
+        return ""
+    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else "." if p < 0.1 else ""
+
+
+def _table(header, rows, rownames=None):
+    """Right-aligned text table like R's print.data.frame."""
+    cols = list(zip(*([header] + rows))) if rows else [[h] for h in header]
+    widths = [max(len(str(c)) for c in col) for col in cols]
+    lines = []
+    rn = rownames or [""] * (len(rows) + 1)
+    rw = max((len(r) for r in rn), default=0)
+    for i, row in enumerate([header] + rows):
+        name = (rn[i] if rownames else "").ljust(rw)
+        cells = "  ".join(str(c).rjust(w) for c, w in zip(row, widths))
+        lines.append((name + "  " + cells) if rownames else cells)
+    return "\n".join(lines)
+
+
+def _html_table(header, rows, rownames=None):
+    h = "".join(f"<th>{html.escape(str(c))}</th>" for c in ([""] if rownames else []) + list(header))
+    body = []
+    for i, row in enumerate(rows):
+        rn = f"<th>{html.escape(rownames[i])}</th>" if rownames else ""
+        body.append("<tr>" + rn + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>")
+    return f"<table><thead><tr>{h}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _as_array(x):
+    return np.atleast_1d(np.asarray(x, dtype=float))
+
+
+@dataclass(frozen=True, eq=False)
+class RMAResult:
+    """A fitted fixed- or random-effects meta-analysis or meta-regression (``runecon.rma``).
+
+    Field names follow metafor (``ci.lb`` is ``ci_lb``). ``se``, ``zval``, ``pval``,
+    ``ci_lb`` and ``ci_ub`` are floats for an intercept-only model and arrays of length p
+    otherwise; ``beta`` is always an array. ``zval`` holds the t statistic under the
+    t-based tests ("t", "knha", "adhoc"), ``df`` their degrees of freedom (k - p).
+    ``I2`` is in percent; ``weights`` are fractions summing to 1. ``QM`` is the omnibus
+    test of the moderators (of the intercept in an intercept-only model), an F statistic
+    with ``QMdf`` degrees of freedom under the t-based tests. ``ll`` is the ML or REML
+    log-likelihood (None for the other methods), ``R2`` metafor's pseudo-R² in percent
+    (meta-regression only), ``vt`` the typical sampling variance used for I2 and H2,
+    ``s2w`` the Knapp–Hartung scale factor (1 for "z" and "t").
+    """
+
+    yi: np.ndarray
+    vi: np.ndarray
+    X: np.ndarray
+    coef_names: tuple
+    slab: tuple
+    method: str
+    test: str
+    level: float
+    k: int
+    p: int
+    beta: np.ndarray
+    se: float | np.ndarray
+    zval: float | np.ndarray
+    pval: float | np.ndarray
+    ci_lb: float | np.ndarray
+    ci_ub: float | np.ndarray
+    vb: np.ndarray
+    tau2: float
+    se_tau2: float | None
+    I2: float
+    H2: float
+    QE: float
+    QEp: float
+    QM: float
+    QMp: float
+    df: int | None
+    weights: np.ndarray
+    ll: float | None
+    R2: float | None = None
+    vt: float | None = None
+    tau2_fixed: bool = False
+    s2w: float = 1.0
+    QMdf: tuple = (1, None)
+    btt: tuple = (0,)
+    iterations: int | None = None
+    control: dict = field(default_factory=dict, repr=False)
+    terms: tuple | None = field(default=None, repr=False)
+
+    # ------------------------------------------------------------------ accessors
+    @property
+    def estimate(self) -> float:
+        """The pooled estimate (``beta[0]``; the intercept in a meta-regression)."""
+        return float(self.beta[0])
+
+    @property
+    def tau(self) -> float:
+        return math.sqrt(self.tau2)
+
+    @property
+    def int_only(self) -> bool:
+        return self.p == 1
+
+    def predict(self, newmods=None, level=None):
+        """Predicted effects with confidence and prediction intervals (metafor's predict).
+
+        Parameters
+        ----------
+        newmods : array-like, dict or DataFrame, optional
+            Moderator values (without the intercept): one value per moderator for a single
+            prediction, or a n×m array; for a formula model also a dict or DataFrame of the
+            formula's columns. None: the average effect for an intercept-only model, the
+            fitted value of every study for a meta-regression.
+        level : float, optional
+            Confidence level in percent (default: the model's).
+
+        Returns
+        -------
+        PredictResult
+
+        Notes
+        -----
+        The prediction interval is pred ± crit · sqrt(se² + tau2) with crit from the normal
+        distribution under test="z" and from t with k - p df under the t-based tests, as
+        metafor's predict.rma (Riley et al. 2011, doi:10.1136/bmj.d549, use k - 2 df;
+        metafor and runecon do not).
+        """
+        from .models import predict
+        return predict(self, newmods=newmods, level=level)
+
+    def confint(self, level=None):
+        """Q-profile confidence intervals for tau2, tau, I2 and H2 (metafor's confint).
+
+        Notes
+        -----
+        Viechtbauer (2007), doi:10.1002/sim.2514: the limits are the tau2 values where the
+        generalised Q statistic equals the chi-squared (k - p) quantiles, found with R's
+        ``uniroot`` algorithm on [0, max(100, 10 tau2)]; a limit outside that interval is
+        reported at the bound with ``lb_sign``/``ub_sign`` set as metafor does.
+        """
+        from .models import confint
+        return confint(self, level=level)
+
+    # ------------------------------------------------------------------ display
+    def _title(self):
+        if self.method == "FE":
+            head = "Fixed-Effects Model" if self.int_only else "Fixed-Effects with Moderators Model"
+            return f"{head} (k = {self.k})"
+        head = "Random-Effects Model" if self.int_only else "Mixed-Effects Model"
+        est = "user-specified tau^2 value" if self.tau2_fixed else f"tau^2 estimator: {self.method}"
+        return f"{head} (k = {self.k}; {est})"
+
+    def _het_lines(self):
+        lines = []
+        tdig = 0 if abs(self.tau2) <= 2.220446e-15 else _DIGITS
+        if self.method != "FE":
+            se = "" if self.se_tau2 is None else f" (SE = {_f(self.se_tau2)})"
+            if self.int_only:
+                lines.append(f"tau^2 (estimated amount of total heterogeneity): {_f(self.tau2, tdig)}{se}")
+                lines.append(f"tau (square root of estimated tau^2 value):      {_f(self.tau, tdig)}")
+            else:
+                lines.append(f"tau^2 (estimated amount of residual heterogeneity):     {_f(self.tau2, tdig)}{se}")
+                lines.append(f"tau (square root of estimated tau^2 value):             {_f(self.tau, tdig)}")
+        if self.int_only:
+            lines.append(f"I^2 (total heterogeneity / total variability):   {_f(self.I2, 2)}%")
+            lines.append(f"H^2 (total variability / sampling variability):  {_f(self.H2, 2)}")
+        else:
+            lines.append(f"I^2 (residual heterogeneity / unaccounted variability): {_f(self.I2, 2)}%")
+            lines.append(f"H^2 (unaccounted variability / sampling variability):   {_f(self.H2, 2)}")
+            if self.R2 is not None:
+                lines.append(f"R^2 (amount of heterogeneity accounted for):            {_f(self.R2, 2)}%")
+        return lines
+
+    def _q_line(self):
+        q = "Q" if self.int_only else "QE"
+        return f"{q}(df = {self.k - self.p}) = {_f(self.QE)}, p-val {_pv(self.QEp, eq=True)}"
+
+    def _qm_line(self):
+        idx = [i + 1 for i in self.btt]
+        which = (f"coefficient {idx[0]}" if len(idx) == 1 else f"coefficients {idx[0]}:{idx[-1]}")
+        if self.test == "z":
+            stat = f"QM(df = {self.QMdf[0]}) = {_f(self.QM)}"
+        else:
+            stat = f"F(df1 = {self.QMdf[0]}, df2 = {self.QMdf[1]}) = {_f(self.QM)}"
+        return which, f"{stat}, p-val {_pv(self.QMp, eq=True)}"
+
+    def _coef_rows(self):
+        t = self.test != "z"
+        header = ["estimate", "se", "tval" if t else "zval"] + (["df"] if t else []) + \
+                 ["pval", "ci.lb", "ci.ub", ""]
+        rows = []
+        for j in range(self.p):
+            pv = float(_as_array(self.pval)[j])
+            row = [_f(self.beta[j]), _f(_as_array(self.se)[j]), _f(_as_array(self.zval)[j])]
+            if t:
+                row.append(str(self.df))
+            row += [_pv(pv), _f(_as_array(self.ci_lb)[j]), _f(_as_array(self.ci_ub)[j]), _stars(pv)]
+            rows.append(row)
+        return header, rows
+
+    def __str__(self):
+        out = ["", self._title(), ""]
+        out += self._het_lines() + [""]
+        out += ["Test for Heterogeneity:" if self.int_only else "Test for Residual Heterogeneity:",
+                self._q_line(), ""]
+        if not self.int_only:
+            which, line = self._qm_line()
+            out += [f"Test of Moderators ({which}):", line, ""]
+        out += ["Model Results:", ""]
+        header, rows = self._coef_rows()
+        out.append(_table(header, rows, None if self.int_only else list(("",) + self.coef_names)))
+        out += ["", "---",
+                "Signif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1", ""]
+        return "\n".join(out)
+
+    def __repr__(self):
+        return (f"RMAResult(method={self.method!r}, test={self.test!r}, k={self.k}, p={self.p}, "
+                f"estimate={self.estimate:.4g}, tau2={self.tau2:.4g})")
+
+    def _repr_html_(self):
+        parts = [f"<p><b>{html.escape(self._title())}</b></p>",
+                 "<p>" + "<br>".join(html.escape(s) for s in self._het_lines()) + "</p>",
+                 f"<p>{'Test for Heterogeneity' if self.int_only else 'Test for Residual Heterogeneity'}: "
+                 f"{html.escape(self._q_line())}</p>"]
+        if not self.int_only:
+            which, line = self._qm_line()
+            parts.append(f"<p>Test of Moderators ({which}): {html.escape(line)}</p>")
+        header, rows = self._coef_rows()
+        parts.append(_html_table(header, rows, list(self.coef_names)))
+        return "<div class='runecon-rma'>" + "".join(parts) + "</div>"
+
+    def to_frame(self):
+        """One row per coefficient: estimate, se, zval, pval, ci_lb, ci_ub, and the
+        model-level fields (k, method, test, tau2, se_tau2, I2, H2, QE, QEp, QM, QMp, df,
+        ll, R2) repeated as columns and stored in ``attrs``."""
+        import pandas as pd
+        df = pd.DataFrame({
+            "estimate": self.beta, "se": _as_array(self.se), "zval": _as_array(self.zval),
+            "pval": _as_array(self.pval), "ci_lb": _as_array(self.ci_lb),
+            "ci_ub": _as_array(self.ci_ub)}, index=pd.Index(self.coef_names, name="coef"))
+        model = {"k": self.k, "method": self.method, "test": self.test, "level": self.level,
+                 "tau2": self.tau2, "se_tau2": self.se_tau2, "I2": self.I2, "H2": self.H2,
+                 "QE": self.QE, "QEp": self.QEp, "QM": self.QM, "QMp": self.QMp,
+                 "df": self.df, "ll": self.ll, "R2": self.R2}
+        for key, val in model.items():
+            df[key] = val
+        df.attrs.update(model)
+        return df
+
+
+@dataclass(frozen=True, eq=False)
+class PredictResult:
+    """Predicted effects with confidence (ci) and prediction (pi) intervals.
+
+    Floats for a single prediction, arrays otherwise. ``pi_lb``/``pi_ub`` are None for a
+    fixed-effects model (metafor prints no prediction interval there). ``X`` is the design (with intercept)
+    of the predictions; ``slab`` labels them when they are the studies' fitted values.
+    """
+
+    pred: float | np.ndarray
+    se: float | np.ndarray
+    ci_lb: float | np.ndarray
+    ci_ub: float | np.ndarray
+    pi_lb: float | np.ndarray
+    pi_ub: float | np.ndarray
+    level: float
+    test: str
+    df: int | None
+    tau2: float
+    X: np.ndarray = field(repr=False, default=None)
+    slab: tuple | None = None
+
+    def _fields(self):
+        names = ("pred", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub")
+        return [n for n in names if getattr(self, n) is not None]
+
+    def _header(self):
+        return [n.replace("_", ".") for n in self._fields()]
+
+    def _rows(self):
+        cols = [_as_array(getattr(self, n)) for n in self._fields()]
+        return [[_f(c[i]) for c in cols] for i in range(cols[0].shape[0])]
+
+    def __str__(self):
+        names = None if self.slab is None else [""] + list(self.slab)
+        return "\n" + _table(self._header(), self._rows(), names) + "\n"
+
+    def _repr_html_(self):
+        return _html_table(self._header(), self._rows(), None if self.slab is None else list(self.slab))
+
+    def to_frame(self):
+        import pandas as pd
+        df = pd.DataFrame({n: _as_array(getattr(self, n)) for n in self._fields()})
+        if self.slab is not None:
+            df.index = pd.Index(self.slab, name="slab")
+        df.attrs.update({"level": self.level, "test": self.test, "df": self.df, "tau2": self.tau2})
+        return df
+
+
+@dataclass(frozen=True, eq=False)
+class ConfintResult:
+    """Q-profile confidence intervals for tau2, tau, I2 (percent) and H2.
+
+    ``lb_sign``/``ub_sign`` are "<" or ">" when a limit lies outside the searched interval
+    and is reported at its bound (as metafor prints them); ``ci_null`` is True when the
+    whole interval is at tau2 = 0.
+    """
+
+    level: float
+    tau2: float
+    tau2_lb: float
+    tau2_ub: float
+    tau: float
+    tau_lb: float
+    tau_ub: float
+    I2: float
+    I2_lb: float
+    I2_ub: float
+    H2: float
+    H2_lb: float
+    H2_ub: float
+    lb_sign: str = ""
+    ub_sign: str = ""
+    ci_null: bool = False
+
+    _ROWS = (("tau^2", "tau2"), ("tau", "tau"), ("I^2(%)", "I2"), ("H^2", "H2"))
+
+    def _rows(self):
+        out = []
+        for label, key in self._ROWS:
+            out.append([_f(getattr(self, key)), self.lb_sign + _f(getattr(self, key + "_lb")),
+                        self.ub_sign + _f(getattr(self, key + "_ub"))])
+        return out
+
+    def __str__(self):
+        return ("\n" + _table(["estimate", "ci.lb", "ci.ub"], self._rows(),
+                              [""] + [r[0] for r in self._ROWS]) + "\n")
+
+    def _repr_html_(self):
+        return _html_table(["estimate", "ci.lb", "ci.ub"], self._rows(), [r[0] for r in self._ROWS])
+
+    def to_frame(self):
+        import pandas as pd
+        df = pd.DataFrame([[getattr(self, k), getattr(self, k + "_lb"), getattr(self, k + "_ub")]
+                           for _, k in self._ROWS], columns=["estimate", "ci_lb", "ci_ub"],
+                          index=pd.Index([r[1] for r in self._ROWS], name="parameter"))
+        df.attrs.update({"level": self.level, "lb_sign": self.lb_sign, "ub_sign": self.ub_sign,
+                         "ci_null": self.ci_null})
+        return df
