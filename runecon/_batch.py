@@ -66,6 +66,7 @@ class BatchFit:
     fallback: np.ndarray   # (B,) bool
     singular: np.ndarray   # (B,) bool: X'WX not invertible on the subset (metafor: coef.na)
     iterations: np.ndarray  # (B,) Fisher scoring iterations (0 for closed forms)
+    s2w: np.ndarray         # (B,) Knapp-Hartung scale (1 for tests "z" and "t")
 
     @property
     def se(self) -> np.ndarray:
@@ -350,6 +351,7 @@ def _fit_chunk(method, test, D, M, V, Y, tau2_fixed, con):
     w = M / (V + tau2[:, None])
     S, beta, r = D.wls(w, Y)
     singular = ~np.all(np.isfinite(S.reshape(C, -1)), axis=1)
+    s2w = np.ones(C)
     if test in ("knha", "adhoc"):
         with np.errstate(divide="ignore", invalid="ignore"):
             s2w = np.where((w * r * r).sum(1) <= np.finfo(float).eps, 0.0,
@@ -373,8 +375,9 @@ def _fit_chunk(method, test, D, M, V, Y, tau2_fixed, con):
     QE[none], I2[none], H2[none] = 0.0, 0.0, 1.0
     conv = conv & ~singular
     out = dict(k=k.astype(int), beta=beta, vb=S, tau2=tau2, QE=QE, I2=I2, H2=H2,
-               converged=conv, fallback=fallback & conv, singular=singular, iterations=iters)
-    for key in ("beta", "vb", "tau2", "QE", "I2", "H2"):
+               converged=conv, fallback=fallback & conv, singular=singular, iterations=iters,
+               s2w=s2w)
+    for key in ("beta", "vb", "tau2", "QE", "I2", "H2", "s2w"):
         arr = out[key]
         arr[~conv] = np.nan
     return out
@@ -454,7 +457,7 @@ def fit_batch(yi, vi, mask=None, X=None, *, method="REML", test="z", tau2=None,
     C = int(max(1, min(B, chunk_bytes // per_row)))
     starts = range(0, B, C)
     res = {key: [] for key in ("k", "beta", "vb", "tau2", "QE", "I2", "H2", "converged",
-                               "fallback", "singular", "iterations")}
+                               "fallback", "singular", "iterations", "s2w")}
     bar = None
     t0 = time.perf_counter()
     for n, s in enumerate(starts):
