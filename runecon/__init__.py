@@ -8,7 +8,19 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from . import errors
+from .data import datasets, load, load_csv
 from .models import rma
 from .results import ConfintResult, PredictResult, RMAResult
+from . import physiology
+from .physiology import predict_race_times
+from .effects import (ci_to_se, escalc, escalc_prepost, hedges_j, p_to_se, pct_to_smd,
+                      smd_to_pct, t_to_se)
+from .subgroups import SubgroupResult, subgroups
+from .comparisons import comparisons, pair_arms
 
-__all__ = ["__version__", "errors", "rma", "RMAResult", "PredictResult", "ConfintResult"]
+__all__ = ["__version__", "errors", "load", "load_csv", "datasets",
+           "rma", "RMAResult", "PredictResult", "ConfintResult",
+           "physiology", "predict_race_times",
+           "escalc", "escalc_prepost", "hedges_j", "ci_to_se", "p_to_se", "t_to_se",
+           "smd_to_pct", "pct_to_smd", "subgroups", "SubgroupResult",
+           "comparisons", "pair_arms"]

@@ -108,7 +108,7 @@ def _rss(w, X, y, p1):
 
 def _mad2(y):
     med = np.median(y)
-    return (1.482602218505602 * np.median(np.abs(y - med))) ** 2
+    return (1.4826 * np.median(np.abs(y - med))) ** 2  # R: mad(), constant = 1.4826
 
 
 def _logdet(A):
@@ -260,14 +260,20 @@ def _ll_at(tau2, y, v, X, method):
     """ML or REML log-likelihood at tau2 as in metafor's ll0 check (without the REMLf term)."""
     k, p = X.shape
     w = 1.0 / (v + tau2)
-    XtW = X.T * w
-    A = XtW @ X
-    r = y - X @ np.linalg.solve(A, XtW @ y)
+    if p == 1:
+        sw = w.sum()
+        r = y - (w @ y) / sw
+        logdet_A = math.log(sw)
+    else:
+        XtW = X.T * w
+        A = XtW @ X
+        r = y - X @ np.linalg.solve(A, XtW @ y)
+        logdet_A = _logdet(A)
     RSS = float(w @ (r * r))
+    sum_log = float(np.log(v + tau2).sum())
     if method == "ML":
-        return -0.5 * k * _LOG2PI - 0.5 * float(np.sum(np.log(v + tau2))) - 0.5 * RSS
-    return (-0.5 * (k - p) * _LOG2PI - 0.5 * float(np.sum(np.log(v + tau2)))
-            - 0.5 * _logdet(A) - 0.5 * RSS)
+        return -0.5 * k * _LOG2PI - 0.5 * sum_log - 0.5 * RSS
+    return -0.5 * (k - p) * _LOG2PI - 0.5 * sum_log - 0.5 * logdet_A - 0.5 * RSS
 
 
 # --------------------------------------------------------------------------- rma
@@ -430,6 +436,15 @@ def rma(yi, vi=None, *, sei=None, mods=None, data=None, method="REML", test="z",
         labels = tuple(str(s) for s in slab)
         if len(labels) != k:
             raise InputError("slab", f"has length {len(labels)} but yi has length {k}")
+        if len(set(labels)) < k:  # as metafor: duplicated labels become "x.1", "x.2", ...
+            counts, seen = {lab: labels.count(lab) for lab in labels}, {}
+            out = []
+            for lab in labels:
+                if counts[lab] > 1:
+                    seen[lab] = seen.get(lab, 0) + 1
+                    lab = f"{lab}.{seen[lab]}"
+                out.append(lab)
+            labels = tuple(out)
 
     return _fit(y, v, X, names, labels, method, test, level, tau2, con, terms)
 
@@ -472,8 +487,11 @@ def _fit(y, v, X, names, labels, method, test, level, tau2_fix, con, terms, need
     se = np.sqrt(np.diag(vb))
     zval = beta / se
     alpha = (100.0 - level) / 100.0
-    bb = beta[btt]
-    QM = float(bb @ np.linalg.solve(vb[np.ix_(btt, btt)], bb))
+    if p1:
+        QM = float(beta[0] ** 2 / vb[0, 0])
+    else:
+        bb = beta[btt]
+        QM = float(bb @ np.linalg.solve(vb[np.ix_(btt, btt)], bb))
     if tdist:
         QM /= m
         QMp = float(special.fdtrc(m, k - p, QM))
@@ -568,9 +586,13 @@ def predict(res, newmods=None, level=None):
             raise InputError("newmods", "the model has no moderators; call predict() without newmods")
         if res.terms is not None and (hasattr(newmods, "columns") or isinstance(newmods, dict)):
             import pandas as pd
-            nd = pd.DataFrame(newmods) if isinstance(newmods, dict) else newmods
-            if isinstance(newmods, dict) and all(np.ndim(x) == 0 for x in newmods.values()):
-                nd = pd.DataFrame({key: [val] for key, val in newmods.items()})
+            if isinstance(newmods, dict):
+                if all(np.ndim(x) == 0 for x in newmods.values()):
+                    nd = pd.DataFrame({key: [val] for key, val in newmods.items()})
+                else:
+                    nd = pd.DataFrame(newmods)
+            else:
+                nd = newmods
             missing = [t.column for t in res.terms if t.column not in nd.columns]
             if missing:
                 raise InputError("newmods", f"needs values for {missing}")

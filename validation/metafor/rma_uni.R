@@ -21,13 +21,13 @@ normand <- data.frame(yi = as.numeric(normand$yi), vi = as.numeric(normand$vi),
 
 # Balsalobre-Fernandez C, Santos-Concejero J, Grivas GV. J Strength Cond Res 2016;30(8):
 # 2361-2368, doi:10.1519/JSC.0000000000001316, Table 3: per-study SMD [95% CI];
-# vi derived from the CI width: ((ub - lb) / (2 * qnorm(0.975)))^2.
+# vi derived from the CI width: ((ub - lb) / (2 * 1.959964))^2 (z rounded as in the test).
 bals <- data.frame(
   slab = c("Paavolainen 1999", "Saunders 2006", "Mikkola 2007", "Storen 2008", "Sedano 2013"),
   yi = c(-3.78, -0.54, -1.03, -1.45, -1.17),
   lb = c(-5.45, -1.58, -1.87, -2.56, -2.24),
   ub = c(-2.10,  0.49, -0.18, -0.35, -0.10), stringsAsFactors = FALSE)
-bals$vi <- ((bals$ub - bals$lb) / (2 * qnorm(0.975)))^2
+bals$vi <- ((bals$ub - bals$lb) / (2 * 1.959964))^2
 bals4 <- bals[-1, ]
 
 raud <- dat.raudenbush1985
@@ -113,5 +113,20 @@ cases[[length(cases) + 1]] <- fit_case(CONFIGS[[1]], "REML", "z", control = list
 # step halving: stepadj = 0.5 converges more slowly, to the same value
 cases[[length(cases) + 1]] <- fit_case(CONFIGS[[1]], "ML", "z", control = list(stepadj = 0.5),
                                        tag = "/stepadj0.5")
+
+# Edge cases of the algorithm (synthetic numbers, found by a random search with runecon and
+# confirmed in metafor; they are algorithm fixtures, not evidence):
+# - ML: Fisher scoring converges to a point with a lower likelihood than tau2 = 0, so
+#   metafor's ll0 check sets tau2 = 0 with a warning;
+# - REML: Fisher scoring oscillates and fails after maxiter = 100 iterations (two data sets).
+edge <- function(id, yi, vi) list(id = id, data = data.frame(yi = yi, vi = vi,
+  slab = paste("study", seq_along(yi)), stringsAsFactors = FALSE), mods = NULL, newmods = NULL)
+E1 <- edge("synthetic_ll0check", c(-1.47, 2.81, -0.35, 0.31, 0.02, -0.41), c(0.47, 0.92, 0.03, 0.97, 0.12, 0.44))
+E2 <- edge("synthetic_reml_nonconvergence_a", c(2.38, -0.08, -0.1, -0.18), c(0.94, 0.21, 0.57, 0.12))
+E3 <- edge("synthetic_reml_nonconvergence_b", c(1.54, 2.29, 1.33, 1.17, 1.75, 1.96), c(0.72, 0.98, 0.74, 0.07, 0.97, 0.27))
+cases[[length(cases) + 1]] <- fit_case(E1, "ML", "z")
+cases[[length(cases) + 1]] <- fit_case(E1, "REML", "z")
+cases[[length(cases) + 1]] <- fit_case(E2, "REML", "z")
+cases[[length(cases) + 1]] <- fit_case(E3, "REML", "z")
 
 write_reference(cases, "metafor_rma_uni.json", "validation/metafor/rma_uni.R")
