@@ -228,7 +228,7 @@ def _score_step(method, D, M, V, Ymc, tau2, k, p):
         return (q["RSS"] * k / (k - p) - k) / q["sw"]      # EB
 
 
-def _fisher(method, D, M, V, Ymc, tau2, k, p, threshold, maxiter):
+def _fisher(method, D, M, V, Ymc, tau2, k, p, threshold, maxiter, stepadj=1.0):
     """metafor's Fisher scoring for ML/REML/EB, all rows at once."""
     B = len(tau2)
     tau2 = np.maximum(0.0, np.nan_to_num(tau2, nan=0.0))
@@ -240,7 +240,7 @@ def _fisher(method, D, M, V, Ymc, tau2, k, p, threshold, maxiter):
     while act.size:
         it += 1
         t = tau2[act]
-        adj = _score_step(method, D, M[act], V[act], Ymc[act], t, k[act], p)
+        adj = _score_step(method, D, M[act], V[act], Ymc[act], t, k[act], p) * stepadj
         adj = np.where(np.isnan(adj), 0.0, adj)
         neg = t + adj < 0                         # step halving: while (tau2 + adj < 0) adj/2
         adj[neg & (t == 0)] = 0.0
@@ -389,10 +389,13 @@ def _fit_chunk(method, test, D, M, V, Y, tau2_fixed, con):
     elif method == "PM":
         tau2, conv = _tau2_pm(D, M, V, Ymc, Y, k, p, con["tau2_max"])
     else:
-        start = _tau2_closed("HE", D, M, V, Ymc, k, p)
+        if con["tau2_init"] is None:
+            start = _tau2_closed("HE", D, M, V, Ymc, k, p)
+        else:
+            start = np.full(C, float(con["tau2_init"]))
         start[k1] = 0.0
         tau2, conv, iters = _fisher(method, D, M, V, Ymc, start, k, p,
-                                    con["threshold"], con["maxiter"])
+                                    con["threshold"], con["maxiter"], con["stepadj"])
         bad = ~conv & ~k1
         if bad.any() and con["fallback"]:
             Mb, Vb, Yb, kb = M[bad], V[bad], Ymc[bad], k[bad]
@@ -436,7 +439,7 @@ def _fit_chunk(method, test, D, M, V, Y, tau2_fixed, con):
     # heterogeneity (FE weights)
     qF = _quantities(D, M / V, Ymc, ("trP",))
     dfr = k - p
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         QE = np.maximum(0.0, qF["RSS"])
         vt = dfr / qF["trP"]
         if method in ("FE", "EE", "CE"):
@@ -463,7 +466,8 @@ def _interactive():
 
 def fit_batch(yi, vi, mask=None, X=None, *, method="REML", test="z", tau2=None,
               threshold=THRESHOLD, maxiter=MAXITER, tau2_max=TAU2_MAX, ll0check=True,
-              fallback=True, progress=None, chunk_bytes=CHUNK_BYTES, desc="fits"):
+              stepadj=1.0, tau2_init=None, fallback=True, progress=None,
+              chunk_bytes=CHUNK_BYTES, desc="fits"):
     """Fit B random-/fixed-effects models (metafor ``rma.uni``) at once.
 
     Parameters
@@ -480,6 +484,8 @@ def fit_batch(yi, vi, mask=None, X=None, *, method="REML", test="z", tau2=None,
         Scales the covariance matrix by metafor's s2w for "knha"/"adhoc".
     tau2 : float, optional
         Fixed tau^2 (metafor's ``tau2=``).
+    threshold, maxiter, tau2_max, ll0check, stepadj, tau2_init
+        metafor's ``control`` settings (defaults as metafor's).
     fallback : bool
         Re-solve the estimating equation by bisection for rows where Fisher scoring did not
         converge (counted in ``BatchFit.fallback``); with False such rows are failed fits.
@@ -526,7 +532,7 @@ def fit_batch(yi, vi, mask=None, X=None, *, method="REML", test="z", tau2=None,
     D = _Design(X)
     p = D.p
     con = dict(threshold=threshold, maxiter=maxiter, tau2_max=tau2_max, ll0check=ll0check,
-               fallback=fallback)
+               stepadj=stepadj, tau2_init=tau2_init, fallback=fallback)
     per_row = max(k * p * p, k) * 8
     C = int(max(1, min(B, chunk_bytes // per_row)))
     starts = range(0, B, C)

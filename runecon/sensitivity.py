@@ -44,7 +44,9 @@ def _fit(res, mask=None, yi=None, vi=None, progress=None, desc="fits", fallback=
                      method=res.method, test=res.test,
                      tau2=res.tau2 if getattr(res, "tau2_fixed", False) else None,
                      threshold=con.get("threshold", 1e-5), maxiter=con.get("maxiter", 100),
-                     ll0check=con.get("ll0check", True), fallback=fallback,
+                     ll0check=con.get("ll0check", True), stepadj=con.get("stepadj", 1.0),
+                     tau2_init=con.get("tau2_init"),
+                     tau2_max=con.get("tau2_max") or 100.0, fallback=fallback,
                      progress=progress, desc=desc)
 
 
@@ -106,7 +108,9 @@ class TableResult:
 
     def __str__(self):
         t = self.table
-        rows = [[_fmt(v) for v in row] for row in t.itertuples(index=False)]
+        pcols = [c in ("pval", "Qp") for c in t.columns]
+        rows = [[("<.0001" if isp and isinstance(v, float) and v < 1e-4 else _fmt(v))
+                 for v, isp in zip(row, pcols)] for row in t.itertuples(index=False)]
         header = list(t.columns)
         names = [str(i) for i in t.index]
         cols = list(zip(*([header] + rows))) if rows else [[h] for h in header]
@@ -322,7 +326,8 @@ def gosh(res, subsets=None, *, seed=None, max_exhaustive=MAX_EXHAUSTIVE, fallbac
     pandas.DataFrame
         One row per subset in metafor's order (exhaustive: ``expand.grid`` order sorted
         stably by subset size): ``k``, ``QE``, ``I2``, ``H2``, ``tau2``, ``estimate`` (or one
-        column per coefficient of a meta-regression), then one boolean column per study
+        column per coefficient of a meta-regression; for intercept-only DL models ``H2`` is
+        metafor's gosh value QE / (k - 1)), then one boolean column per study
         (named by slab) saying whether it is in the subset. ``df.attrs`` holds ``exact``,
         ``method``, ``n_failed`` (NaN rows: failed fits, counted, never dropped) and
         ``n_fallback``.
@@ -369,7 +374,14 @@ def gosh(res, subsets=None, *, seed=None, max_exhaustive=MAX_EXHAUSTIVE, fallbac
         ranks = np.argsort(np.argsort(rng.random((int(subsets), k)), axis=1), axis=1)
         mask = ranks < j[:, None]
     fit = _fit(res, mask, progress=progress, desc="gosh", fallback=fallback)
-    cols = {"k": fit.k, "QE": fit.QE, "I2": fit.I2, "H2": fit.H2, "tau2": fit.tau2}
+    H2 = fit.H2
+    if res.method == "DL" and p == 1:
+        # metafor's gosh fits intercept-only DL models by a shortcut that reports the
+        # Q-based H2 = QE / (k - 1) (below 1 when QE < k - 1) instead of rma's tau2-based
+        # H2 (truncated at 1); I2 is the same either way.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            H2 = np.where(fit.k > 1, fit.QE / (fit.k - 1), 1.0)
+    cols = {"k": fit.k, "QE": fit.QE, "I2": fit.I2, "H2": H2, "tau2": fit.tau2}
     if p == 1:
         cols["estimate"] = fit.beta[:, 0]
     else:

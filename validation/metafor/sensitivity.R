@@ -105,6 +105,15 @@ for (cfg in list(list("hine", "REML", NULL), list("hine", "DL", NULL), list("bal
               H2 = if (big) NULL else num(g$res$H2),   # keep the file small
               incl_first = lapply(seq_len(min(20, nrow(g$incl))), function(i) as.logical(g$incl[i, ])),
               incl_last = as.logical(g$incl[nrow(g$incl), ]))
+  if (cfg[[1]] == "bcg" && cfg[[2]] == "REML") {
+    # the subsets where Fisher scoring fails, refitted with halved steps
+    failed <- unname(which(!g$fit))
+    out$refit_failed <- lapply(failed, function(j) {
+      r2 <- rma(yi, vi, data = DATA$bcg, subset = g$incl[j, ], method = "REML",
+                control = list(stepadj = 0.5, maxiter = 10000))
+      list(row = j, tau2 = r2$tau2, estimate = num(r2$beta), ll = as.numeric(logLik(r2)))
+    })
+  }
   if (is.null(cfg[[3]])) out$estimate <- num(g$res$estimate)
   else out$beta <- lapply(as.list(g$res[, -(1:5), drop = FALSE]), num)
   add(sprintf("gosh/%s/%s/%s", cfg[[1]], cfg[[2]], if (is.null(cfg[[3]])) "int" else cfg[[3]]),
