@@ -13,10 +13,14 @@ from .models import rma
 from .results import ConfintResult, PredictResult, RMAResult
 from . import physiology
 from .physiology import predict_race_times
+from .effects import (ci_to_se, escalc, escalc_prepost, hedges_j, p_to_se, pct_to_smd,
+                      smd_to_pct, t_to_se)
+from .subgroups import SubgroupResult, subgroups
+from .comparisons import comparisons, pair_arms
 
-__all__ = [
-    "__version__", "errors",
-    "load", "load_csv", "datasets",
-    "rma", "RMAResult", "PredictResult", "ConfintResult",
-    "physiology", "predict_race_times",
-]
+__all__ = ["__version__", "errors", "load", "load_csv", "datasets",
+           "rma", "RMAResult", "PredictResult", "ConfintResult",
+           "physiology", "predict_race_times",
+           "escalc", "escalc_prepost", "hedges_j", "ci_to_se", "p_to_se", "t_to_se",
+           "smd_to_pct", "pct_to_smd", "subgroups", "SubgroupResult",
+           "comparisons", "pair_arms"]
