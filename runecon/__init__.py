@@ -24,3 +24,6 @@ __all__ = ["__version__", "errors", "load", "load_csv", "datasets",
            "escalc", "escalc_prepost", "hedges_j", "ci_to_se", "p_to_se", "t_to_se",
            "smd_to_pct", "pct_to_smd", "subgroups", "SubgroupResult",
            "comparisons", "pair_arms"]
+from .bayes import bayesmeta, BayesResult  # noqa: E402
+
+__all__ += ["bayesmeta", "BayesResult"]
