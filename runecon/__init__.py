@@ -27,3 +27,6 @@ __all__ = ["__version__", "errors", "load", "load_csv", "datasets",
 from .bayes import bayesmeta, BayesResult  # noqa: E402
 
 __all__ += ["bayesmeta", "BayesResult"]
+from . import plots, style, figures  # noqa: E402
+
+__all__ += ["plots", "style", "figures"]
