@@ -173,7 +173,9 @@ TWO_LEVEL = ("two-level REML random-effects models per group that treat the effe
 @figure("storen", "Støren 2008: running economy (O2 cost at 70% of maximal aerobic speed) and "
         "time to exhaustion at maximal aerobic speed, group means ± SD before and after 8 weeks "
         "of maximal strength training (half squat, 4 × 4 at 90% 1RM, 3/week) or control, as "
-        "printed by Llanos-Lagos 2024a/b; the abstract's changes (RE −5%, TTE +21.3%) are noted.",
+        "printed by Llanos-Lagos 2024a/b (the abstract reports RE −5% and TTE +21.3%). Panel "
+        "titles: between-group Hedges g [95% CI] under the reviews' protocol (negative = "
+        "better).",
         [STOREN, LLANOS_A, LLANOS_B, "data/outcomes.csv"], width="single", height=2.3)
 def storen(fig):
     out = _table("outcomes")
@@ -181,8 +183,8 @@ def storen(fig):
     axs = fig.subplots(1, 2)
     numbers = {}
     for ax, (outcome, review, ylab) in zip(axs, [
-            ("running_economy", "llanoslagos2024a", "RE (ml·kg$^{-0.75}$·m$^{-1}$, as printed)"),
-            ("tte", "llanoslagos2024b", "TTE at MAS (s)")]):
+            ("running_economy", "llanoslagos2024a", "RE\n(printed unit: {unit})"),
+            ("tte", "llanoslagos2024b", "TTE at MAS (s; unit not printed)")]):
         rows = []
         for g, lab in (("high_load", "strength"), ("control", "control")):
             d = s[(s["outcome"] == outcome) & (s["review_id"] == review) & (s["group_id"] == g)]
@@ -190,7 +192,7 @@ def storen(fig):
             rows.append({"group": lab, "n": int(pre["n"]), "pre_mean": pre["mean"],
                          "pre_sd": pre["sd"], "post_mean": post["mean"], "post_sd": post["sd"]})
         frame = pd.DataFrame(rows)
-        plots.prepost(frame, ax, ylabel=ylab)
+        plots.prepost(frame, ax, ylabel=ylab.format(unit=pre["unit"]))
         cmp = _comparisons(outcome, review)
         c = cmp[cmp["study_id"] == "storen2008"].iloc[0]
         lb, ub = c["yi"] - Z95 * math.sqrt(c["vi"]), c["yi"] + Z95 * math.sqrt(c["vi"])
@@ -200,7 +202,7 @@ def storen(fig):
         numbers[outcome] = {"groups": frame.assign(pct_change=pct).to_dict("records"),
                             "smd_review_protocol": {"yi": c["yi"], "vi": c["vi"],
                                                     "ci_lb": lb, "ci_ub": ub, "review": review}}
-    axs[0].legend(loc="upper right", fontsize=6)
+    fig.legend(*axs[0].get_legend_handles_labels(), loc="outside lower center", ncol=2)
     ab = out[(out["study_id"] == "storen2008") & (out["timepoint"] == "change")]
     numbers["abstract_pct_change"] = {r["outcome"]: r["pct_change"] for _, r in ab.iterrows()}
     return numbers

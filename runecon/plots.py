@@ -658,14 +658,14 @@ def race_time(frame, ax=None, *, y="delta_s", models=None, ci=True, labels=None)
             lo = scale(d["delta_lb_s"].to_numpy(float), base)
             hi = scale(d["delta_ub_s"].to_numpy(float), base)
             if np.any(lo != hi):
-                ax.fill_between(x, lo, hi, color=color, alpha=0.15, lw=0, label=f"band:{m}")
+                ax.fill_between(x, lo, hi, color=color, alpha=0.12, lw=0, label=f"band:{m}")
     ax.set_xscale("log")
     ticks = df.drop_duplicates("distance_m").sort_values("distance_m")
     ax.set_xticks(ticks["distance_m"].to_numpy(float) / 1000,
-                  [str(s) for s in ticks["distance"]])
+                  [f"{d / 1000:.3g}" for d in ticks["distance_m"]])
     ax.minorticks_off()
     ax.axhline(0, color=_GREY, lw=0.6, zorder=0)
-    ax.set_xlabel("Race distance")
+    ax.set_xlabel("Race distance (km)")
     ax.set_ylabel("Change in race time (s)" if y == "delta_s" else "Change in race time (%)")
     handles, labs = ax.get_legend_handles_labels()
     keep = [(h, l_) for h, l_ in zip(handles, labs) if not l_.startswith("band:")]

@@ -1,12 +1,14 @@
 """Save a figure in several formats with identical bytes from run to run.
 
 Volatile metadata are stripped (PNG ``Software``; PDF ``Creator``/``Producer``/
-``CreationDate``; SVG ``Creator``/``Date``), the SVG hash salt is fixed (style file and here)
-and ``SOURCE_DATE_EPOCH`` is honoured (set to 0 when absent, so matplotlib's own
-fallbacks never read the clock). A diff of a figures folder then means the evidence changed.
+``CreationDate``; SVG ``Creator``/``Date``) and the SVG hash salt is fixed (style file and
+here). ``SOURCE_DATE_EPOCH`` (https://reproducible-builds.org/specs/source-date-epoch/) is
+honoured: when set, PDF and SVG carry that date; when absent they carry none -- the clock is
+never read. A diff of a figures folder then means the evidence changed.
 """
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 
@@ -60,11 +62,22 @@ def save(fig, path_stem, formats=FORMATS, dpi=DEFAULT_DPI) -> list:
     formats = check_formats(formats)
     stem = Path(path_stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    date = None
+    if epoch:
+        try:
+            date = datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
+        except ValueError:
+            raise InputError("SOURCE_DATE_EPOCH", f"must be an integer, got {epoch!r}")
     out = []
     with mpl.rc_context({"svg.hashsalt": SVG_HASHSALT}):
         for fmt in formats:
             path = stem.with_name(stem.name + "." + fmt)
-            fig.savefig(path, format=fmt, dpi=dpi, metadata=dict(_METADATA[fmt]))
+            meta = dict(_METADATA[fmt])
+            if date is not None and fmt == "pdf":
+                meta["CreationDate"] = date
+            elif date is not None and fmt == "svg":
+                meta["Date"] = date.strftime("%Y-%m-%dT%H:%M:%S")
+            fig.savefig(path, format=fmt, dpi=dpi, metadata=meta)
             out.append(path)
     return out
