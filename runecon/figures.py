@@ -161,10 +161,10 @@ def _balsalobre():
 
 
 # ----------------------------------------------------------------------------- figures
-BALSALOBRE = "Balsalobre-Fernández C et al. (2016) J Strength Cond Res 30:2361-2368, doi:10.1519/JSC.0000000000001316 (Table 3)"
+BALSALOBRE = "Balsalobre-Fernández C et al. (2016) J Strength Cond Res, doi:10.1519/JSC.0000000000001316 (Table 3)"
 LLANOS_A = "Llanos-Lagos C et al. (2024a) Sports Med 54:895-932, doi:10.1007/s40279-023-01978-y (Table 3; CC BY 4.0)"
 LLANOS_B = "Llanos-Lagos C et al. (2024b) Sports Med 54:1801-1833, doi:10.1007/s40279-024-02018-z (Table 3; CC BY 4.0)"
-STOREN = "Støren Ø et al. (2008) Med Sci Sports Exerc 40:1087-1092, doi:10.1249/MSS.0b013e318168da2f"
+STOREN = "Støren Ø et al. (2008) Med Sci Sports Exerc, doi:10.1249/MSS.0b013e318168da2f"
 TWO_LEVEL = ("two-level REML random-effects models per group that treat the effect sizes as "
              "independent (the review fitted three-level models; runecon's multilevel model "
              "is not yet available)")
@@ -172,8 +172,7 @@ TWO_LEVEL = ("two-level REML random-effects models per group that treat the effe
 
 @figure("storen", "Støren 2008: running economy (O2 cost at 70% of maximal aerobic speed) and "
         "time to exhaustion at maximal aerobic speed, group means ± SD before and after 8 weeks "
-        "of maximal strength training (half squat, 4 × 4 at 90% 1RM, 3/week) or control, as "
-        "printed by Llanos-Lagos 2024a/b (the abstract reports RE −5% and TTE +21.3%). Panel "
+        "of maximal strength training (half squat) or control, as printed by Llanos-Lagos 2024a/b (the abstract reports RE −5% and TTE +21.3%). Panel "
         "titles: between-group Hedges g [95% CI] under the reviews' protocol (negative = "
         "better).",
         [STOREN, LLANOS_A, LLANOS_B, "data/outcomes.csv"], width="single", height=2.3)
