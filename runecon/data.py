@@ -423,8 +423,7 @@ def _validate_file(path: Path, table: str, resources: dict):
     tables.update(local)
     tables[table] = tab
     sch = resources[table]["schema"]
-    probs = _check_table(tab, sch, _ci_exempt(tables, table) if "corrections" in local
-                         else frozenset())
+    probs = _check_table(tab, sch, _ci_exempt(tables, table))
     if tab.header:
         probs += _check_foreign(tab, sch, tables, resources)
     return probs, tab

@@ -37,7 +37,7 @@ def _run(case):
     return escalc(measure, vtype=vtype, **kw)
 
 
-SINGLE = [n for n in REF if not n.startswith("morris2008_ppc1")]
+SINGLE = [n for n in REF if not n.startswith(("morris2008_ppc1", "morris2008_prepost"))]
 
 
 @pytest.mark.parametrize("name", SINGLE)
@@ -82,6 +82,23 @@ def test_prepost_pre_equals_metafor_difference_of_smcr():
     np.testing.assert_allclose(res["yi"], case["output"]["yi"], rtol=RTOL_CLOSED_FORM)
     np.testing.assert_allclose(res["vi"], case["output"]["vi"], rtol=RTOL_CLOSED_FORM)
     assert (res["standardiser"] == "pre").all() and (res["variance"] == "morris").all()
+
+
+@pytest.mark.parametrize("name", [n for n in REF if n.startswith("morris2008_prepost")])
+def test_prepost_equals_metafor_smd_of_change_scores(name):
+    """standardiser 'post'/'change' with variance 'bh' ('simple') = metafor's SMD of the
+    change scores with vtype 'LS2' ('LS')."""
+    case = REF[name]
+    T, C = case["input"]["T"], case["input"]["C"]
+    standardiser = name.split("_")[2]
+    variance = {"LS2": "bh", "LS": "simple"}[name.split("_")[-1]]
+    res = escalc_prepost(m1i_pre=T["m_pre"], sd1i_pre=T["sd_pre"], m1i_post=T["m_post"],
+                         sd1i_post=T["sd_post"], n1i=T["ni"], m2i_pre=C["m_pre"],
+                         sd2i_pre=C["sd_pre"], m2i_post=C["m_post"], sd2i_post=C["sd_post"],
+                         n2i=C["ni"], ri=T["ri"], standardiser=standardiser,
+                         variance=variance)
+    np.testing.assert_allclose(res["yi"], case["output"]["yi"], rtol=RTOL_CLOSED_FORM)
+    np.testing.assert_allclose(res["vi"], case["output"]["vi"], rtol=RTOL_CLOSED_FORM)
 
 
 # --------------------------------------------------------------------------- by hand

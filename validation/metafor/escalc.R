@@ -50,6 +50,22 @@ add("morris2008_ppc1_difference_of_SMCR",
     list(T = as.list(datT), C = as.list(datC)),
     list(yi = eT$yi - eC$yi, vi = eT$vi + eC$vi))
 
+# Two-group pre-post through metafor's SMD on the change scores (same numbers as
+# escalc_prepost): standardised by the pooled post-test SD (m1i/m2i = mean changes,
+# sd1i/sd2i = post SDs; vtype "LS2" = Borenstein-Hedges J^2(1/n1+1/n2+d^2/(2N)), "LS" =
+# 1/n1+1/n2+g^2/(2N)), and by the pooled SD of change scores sqrt(sd_pre^2+sd_post^2-2 r sd_pre sd_post).
+chg <- data.frame(d1 = datT$m_post - datT$m_pre, d2 = datC$m_post - datC$m_pre,
+                  sp1 = datT$sd_post, sp2 = datC$sd_post,
+                  sc1 = sqrt(datT$sd_pre^2 + datT$sd_post^2 - 2 * datT$ri * datT$sd_pre * datT$sd_post),
+                  sc2 = sqrt(datC$sd_pre^2 + datC$sd_post^2 - 2 * datC$ri * datC$sd_pre * datC$sd_post),
+                  n1 = datT$ni, n2 = datC$ni)
+for (vt in c("LS", "LS2")) {
+  call <- sprintf('escalc(measure = "SMD", m1i = d1, sd1i = sp1, n1i = n1, m2i = d2, sd2i = sp2, n2i = n2, data = chg, vtype = "%s")', vt)
+  add(sprintf("morris2008_prepost_post_SMD_%s", vt), call, list(T = as.list(datT), C = as.list(datC)), eval(parse(text = call)))
+  call <- sprintf('escalc(measure = "SMD", m1i = d1, sd1i = sc1, n1i = n1, m2i = d2, sd2i = sc2, n2i = n2, data = chg, vtype = "%s")', vt)
+  add(sprintf("morris2008_prepost_change_SMD_%s", vt), call, list(T = as.list(datT), C = as.list(datC)), eval(parse(text = call)))
+}
+
 # A hand-sized case: one study, SMD with n = 3 + 3 (exact J far from 1)
 call <- 'escalc(measure = "SMD", m1i = 10, sd1i = 2, n1i = 3, m2i = 8, sd2i = 3, n2i = 3)'
 add("small_SMD_n3", call, list(m1i = 10, sd1i = 2, n1i = 3, m2i = 8, sd2i = 3, n2i = 3),
