@@ -17,13 +17,19 @@ from .effects import (ci_to_se, escalc, escalc_prepost, hedges_j, p_to_se, pct_t
                       smd_to_pct, t_to_se)
 from .subgroups import SubgroupResult, subgroups
 from .comparisons import comparisons, pair_arms
+from .sensitivity import PermutestResult, TableResult, cumul, gosh, influence, leave1out, permutest
+from .smallstudy import (FunnelData, PetPeeseResult, RegtestResult, TrimfillResult, funnel_data,
+                         pet_peese, regtest, trimfill)
 
 __all__ = ["__version__", "errors", "load", "load_csv", "datasets",
            "rma", "RMAResult", "PredictResult", "ConfintResult",
            "physiology", "predict_race_times",
            "escalc", "escalc_prepost", "hedges_j", "ci_to_se", "p_to_se", "t_to_se",
            "smd_to_pct", "pct_to_smd", "subgroups", "SubgroupResult",
-           "comparisons", "pair_arms"]
+           "comparisons", "pair_arms",
+           "leave1out", "influence", "cumul", "gosh", "permutest", "TableResult",
+           "PermutestResult", "regtest", "trimfill", "pet_peese", "funnel_data",
+           "RegtestResult", "TrimfillResult", "PetPeeseResult", "FunnelData"]
 from .bayes import bayesmeta, BayesResult  # noqa: E402
 
 __all__ += ["bayesmeta", "BayesResult"]

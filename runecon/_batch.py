@@ -118,6 +118,7 @@ class _Design:
     def __init__(self, X):
         self.X = X
         self.p = X.shape[1]
+        self.intercept_only = self.p == 1 and bool(np.all(X == 1))
         self.XX = (X[:, :, None] * X[:, None, :]).reshape(len(X), -1)
 
     def cross(self, w):
@@ -125,6 +126,11 @@ class _Design:
 
     def wls(self, w, Y):
         """Weighted LS per row: returns S=(X'WX)^-1, beta, residuals."""
+        if self.intercept_only:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                sw = w.sum(1)
+                b = (w * Y).sum(1) / sw
+            return (1.0 / sw)[:, None, None], b[:, None], Y - b[:, None]
         S = _inv(self.cross(w))
         b = np.einsum("cij,cj->ci", S, (w * Y) @ self.X)
         return S, b, Y - b @ self.X.T
@@ -134,16 +140,37 @@ class _Design:
         return np.einsum("cij,cji->c", S, A)
 
 
-def _quantities(D, w, Y):
-    """RSS = Y'PY, Y'PPY, tr(P), tr(PP), sum w, sum w^2 for weights w (rows)."""
-    S, b, r = D.wls(w, Y)
+def _quantities(D, w, Y, need=("RSS", "YPPY", "trP", "trPP")):
+    """Y'PY (RSS), Y'PPY, tr(P), tr(PP), sum w, sum w^2 for weights w (rows), where
+    P = W - W X (X'WX)^-1 X'W; only the entries in ``need`` (and S, sw) are computed."""
+    sw = w.sum(1)
+    if D.intercept_only:              # scalar algebra, no p x p matrices
+        with np.errstate(divide="ignore", invalid="ignore"):
+            b = (w * Y).sum(1) / sw
+            S = (1.0 / sw)[:, None, None]
+        r = Y - b[:, None]
+    else:
+        S, b, r = D.wls(w, Y)
     wr = w * r
-    A2 = D.cross(w * w)
-    trP = w.sum(1) - D.tr(S, A2)
-    SA2 = S @ A2
-    trPP = (w * w).sum(1) - 2 * D.tr(S, D.cross(w ** 3)) + np.einsum("cij,cji->c", SA2, SA2)
-    return dict(S=S, RSS=(wr * r).sum(1), YPPY=(wr * wr).sum(1), trP=trP, trPP=trPP,
-                sw=w.sum(1), sw2=(w * w).sum(1))
+    out = dict(S=S, RSS=(wr * r).sum(1), sw=sw)
+    if "YPPY" in need:
+        out["YPPY"] = (wr * wr).sum(1)
+    if "trP" in need or "trPP" in need or "sw2" in need:
+        w2 = w * w
+        out["sw2"] = sw2 = w2.sum(1)
+        if D.intercept_only:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out["trP"] = sw - sw2 / sw
+                if "trPP" in need:
+                    out["trPP"] = sw2 - 2 * (w2 * w).sum(1) / sw + (sw2 / sw) ** 2
+        else:
+            A2 = D.cross(w2)
+            out["trP"] = sw - D.tr(S, A2)
+            if "trPP" in need:
+                SA2 = S @ A2
+                out["trPP"] = (sw2 - 2 * D.tr(S, D.cross(w2 * w))
+                               + np.einsum("cij,cji->c", SA2, SA2))
+    return out
 
 
 def _loglik(D, M, V, Ymc, tau2, reml):
@@ -175,7 +202,7 @@ def _tau2_closed(method, D, M, V, Ymc, k, p):
         with np.errstate(divide="ignore", invalid="ignore"):
             return (RSS - trPV) / dfr
     if method in ("DL", "HS"):
-        q = _quantities(D, M / V, Ymc)
+        q = _quantities(D, M / V, Ymc, ("trP",))
         with np.errstate(divide="ignore", invalid="ignore"):
             if method == "DL":
                 return (q["RSS"] - dfr) / q["trP"]
@@ -184,14 +211,15 @@ def _tau2_closed(method, D, M, V, Ymc, k, p):
         n = M.sum(1)
         ybar = (M * Ymc).sum(1) / n
         tau0 = (M * (Ymc - ybar[:, None]) ** 2).sum(1) / n   # var(yi) * (k-1)/k
-        q = _quantities(D, M / (V + tau0[:, None]), Ymc)
+        q = _quantities(D, M / (V + tau0[:, None]), Ymc, ())
         with np.errstate(divide="ignore", invalid="ignore"):
             return tau0 * q["RSS"] / dfr
     raise AssertionError(method)
 
 
 def _score_step(method, D, M, V, Ymc, tau2, k, p):
-    q = _quantities(D, M / (V + tau2[:, None]), Ymc)
+    need = {"ML": ("YPPY", "sw2"), "REML": ("YPPY", "trP", "trPP")}.get(method, ())
+    q = _quantities(D, M / (V + tau2[:, None]), Ymc, need)
     with np.errstate(divide="ignore", invalid="ignore"):
         if method == "ML":
             return (q["YPPY"] - q["sw"]) / q["sw2"]
@@ -200,7 +228,7 @@ def _score_step(method, D, M, V, Ymc, tau2, k, p):
         return (q["RSS"] * k / (k - p) - k) / q["sw"]      # EB
 
 
-def _fisher(method, D, M, V, Ymc, tau2, k, p, threshold, maxiter):
+def _fisher(method, D, M, V, Ymc, tau2, k, p, threshold, maxiter, stepadj=1.0):
     """metafor's Fisher scoring for ML/REML/EB, all rows at once."""
     B = len(tau2)
     tau2 = np.maximum(0.0, np.nan_to_num(tau2, nan=0.0))
@@ -212,7 +240,7 @@ def _fisher(method, D, M, V, Ymc, tau2, k, p, threshold, maxiter):
     while act.size:
         it += 1
         t = tau2[act]
-        adj = _score_step(method, D, M[act], V[act], Ymc[act], t, k[act], p)
+        adj = _score_step(method, D, M[act], V[act], Ymc[act], t, k[act], p) * stepadj
         adj = np.where(np.isnan(adj), 0.0, adj)
         neg = t + adj < 0                         # step halving: while (tau2 + adj < 0) adj/2
         adj[neg & (t == 0)] = 0.0
@@ -261,36 +289,79 @@ def _root_tau2(fun, n):
     return out
 
 
+def _uniroot(f, a, b, fa, fb, tol=TOL, maxiter=1000):
+    """R's ``uniroot()`` (Brent's zeroin as in R's zeroin.c) for many brackets at once.
+
+    ``f(x, idx)`` evaluates the function of rows ``idx`` at ``x``. Following R's
+    iterates step for step gives metafor's Paule-Mandel value to rounding error, not just
+    to within ``tol`` (about 1.2e-4).
+    """
+    eps = np.finfo(float).eps
+    a, b, fa, fb = a.copy(), b.copy(), fa.copy(), fb.copy()
+    c, fc = a.copy(), fa.copy()
+    root = np.where(fa == 0, a, np.where(fb == 0, b, np.nan))
+    act = np.flatnonzero(np.isnan(root))
+    for _ in range(maxiter + 1):
+        if act.size == 0:
+            break
+        A, Bv, Cv, FA, FB, FC = a[act], b[act], c[act], fa[act], fb[act], fc[act]
+        prev = Bv - A
+        sw = np.abs(FC) < np.abs(FB)
+        A, Bv, Cv = np.where(sw, Bv, A), np.where(sw, Cv, Bv), np.where(sw, Bv, Cv)
+        FA, FB, FC = np.where(sw, FB, FA), np.where(sw, FC, FB), np.where(sw, FB, FC)
+        tol_act = 2 * eps * np.abs(Bv) + tol / 2
+        new = (Cv - Bv) / 2
+        done = (np.abs(new) <= tol_act) | (FB == 0)
+        root[act[done]] = Bv[done]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            interp = (np.abs(prev) >= tol_act) & (np.abs(FA) > np.abs(FB))
+            cb = Cv - Bv
+            t1s = FB / FA
+            q2 = FA / FC
+            t1 = FB / FC
+            t2 = FB / FA
+            sec = A == Cv
+            P = np.where(sec, cb * t1s, t2 * (cb * q2 * (q2 - t1) - (Bv - A) * (t1 - 1)))
+            Q = np.where(sec, 1 - t1s, (q2 - 1) * (t1 - 1) * (t2 - 1))
+            Q = np.where(P > 0, -Q, Q)
+            P = np.abs(P)
+            take = interp & (P < 0.75 * cb * Q - np.abs(tol_act * Q) / 2) & (P < np.abs(prev * Q / 2))
+            new = np.where(take, P / Q, new)
+        small = np.abs(new) < tol_act
+        new = np.where(small, np.where(new > 0, tol_act, -tol_act), new)
+        A, FA = Bv, FB
+        Bn = Bv + new
+        keep = ~done
+        idx = act[keep]
+        FBn = np.full(act.size, np.nan)
+        if idx.size:
+            FBn[keep] = f(Bn[keep], idx)
+        same = ((FBn > 0) & (FC > 0)) | ((FBn < 0) & (FC < 0))
+        Cv, FC = np.where(same, A, Cv), np.where(same, FA, FC)
+        a[act], b[act], c[act] = A, Bn, Cv
+        fa[act], fb[act], fc[act] = FA, FBn, FC
+        act = idx
+    return root     # NaN where maxiter was reached
+
+
 def _tau2_pm(D, M, V, Ymc, Y, k, p, tau2_max):
-    """Paule-Mandel: root of QE(tau2) = k - p in [0, tau2.max] (metafor: uniroot)."""
-    def g(t):
-        q = _quantities(D, M / (V + t[:, None]), Ymc)
-        return q["RSS"] - (k - p)
+    """Paule-Mandel: root of QE(tau2) = k - p in [0, tau2.max] by R's uniroot (metafor)."""
+    def g(t, idx):
+        q = _quantities(D, M[idx] / (V[idx] + t[:, None]), Ymc[idx], ())
+        return q["RSS"] - (k - p)[idx]
 
     n = len(k)
+    allr = np.arange(n)
     upper = np.maximum(tau2_max, 10 * _mad2(Y, M))
     tau2 = np.zeros(n)
-    f0 = g(np.zeros(n))
-    fmax = g(upper)
-    ok = fmax <= 0
-    todo = (f0 >= 0) & ok
-    if todo.any():
-        # safeguarded Newton (dQ/dtau2 = -Y'PPY) inside the bracket
-        lo, hi = np.zeros(todo.sum()), upper[todo]
-        Mm, Vm, Ym, Dm = M[todo], V[todo], Ymc[todo], (k - p)[todo]
-        t = np.zeros(todo.sum())
-        for _ in range(100):
-            q = _quantities(D, Mm / (Vm + t[:, None]), Ym)
-            f = q["RSS"] - Dm
-            lo = np.where(f > 0, t, lo)
-            hi = np.where(f > 0, hi, t)
-            tn = t + f / q["YPPY"]
-            tn = np.where((tn <= lo) | (tn >= hi) | ~np.isfinite(tn), 0.5 * (lo + hi), tn)
-            step = np.abs(tn - t)
-            t = tn
-            if np.all(step <= 1e-13 * np.maximum(1.0, t)):
-                break
-        tau2[todo] = t
+    f0 = g(np.zeros(n), allr)
+    fmax = g(upper, allr)
+    ok = fmax <= 0                 # metafor: 'tau2.max' too low -> failed fit
+    todo = np.flatnonzero((f0 >= 0) & ok)
+    if todo.size:
+        sub = lambda t, idx: g(t, todo[idx])
+        tau2[todo] = _uniroot(sub, np.zeros(todo.size), upper[todo], f0[todo], fmax[todo])
+    ok = ok & np.isfinite(tau2)
     return tau2, ok
 
 
@@ -305,7 +376,10 @@ def _fit_chunk(method, test, D, M, V, Y, tau2_fixed, con):
     fallback = np.zeros(C, bool)
     iters = np.zeros(C, int)
     k1 = k == 1 if p == 1 else np.zeros(C, bool)     # metafor: method "k1", tau2 = 0
-    too_few = k < p
+    if method in ("FE", "EE", "CE") or tau2_fixed is not None:
+        too_few = k < p
+    else:                       # metafor: tau2 needs k >= p + 1 (k = 1 intercept-only: "k1")
+        too_few = (k < p + 1) & ~k1
     if method in ("FE", "EE", "CE"):
         tau2 = np.zeros(C)
     elif tau2_fixed is not None:
@@ -315,10 +389,13 @@ def _fit_chunk(method, test, D, M, V, Y, tau2_fixed, con):
     elif method == "PM":
         tau2, conv = _tau2_pm(D, M, V, Ymc, Y, k, p, con["tau2_max"])
     else:
-        start = _tau2_closed("HE", D, M, V, Ymc, k, p)
+        if con["tau2_init"] is None:
+            start = _tau2_closed("HE", D, M, V, Ymc, k, p)
+        else:
+            start = np.full(C, float(con["tau2_init"]))
         start[k1] = 0.0
         tau2, conv, iters = _fisher(method, D, M, V, Ymc, start, k, p,
-                                    con["threshold"], con["maxiter"])
+                                    con["threshold"], con["maxiter"], con["stepadj"])
         bad = ~conv & ~k1
         if bad.any() and con["fallback"]:
             Mb, Vb, Yb, kb = M[bad], V[bad], Ymc[bad], k[bad]
@@ -360,9 +437,9 @@ def _fit_chunk(method, test, D, M, V, Y, tau2_fixed, con):
             s2w = np.maximum(s2w, 1.0)
         S = S * s2w[:, None, None]
     # heterogeneity (FE weights)
-    qF = _quantities(D, M / V, Ymc)
+    qF = _quantities(D, M / V, Ymc, ("trP",))
     dfr = k - p
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         QE = np.maximum(0.0, qF["RSS"])
         vt = dfr / qF["trP"]
         if method in ("FE", "EE", "CE"):
@@ -389,7 +466,8 @@ def _interactive():
 
 def fit_batch(yi, vi, mask=None, X=None, *, method="REML", test="z", tau2=None,
               threshold=THRESHOLD, maxiter=MAXITER, tau2_max=TAU2_MAX, ll0check=True,
-              fallback=True, progress=None, chunk_bytes=CHUNK_BYTES, desc="fits"):
+              stepadj=1.0, tau2_init=None, fallback=True, progress=None,
+              chunk_bytes=CHUNK_BYTES, desc="fits"):
     """Fit B random-/fixed-effects models (metafor ``rma.uni``) at once.
 
     Parameters
@@ -406,6 +484,8 @@ def fit_batch(yi, vi, mask=None, X=None, *, method="REML", test="z", tau2=None,
         Scales the covariance matrix by metafor's s2w for "knha"/"adhoc".
     tau2 : float, optional
         Fixed tau^2 (metafor's ``tau2=``).
+    threshold, maxiter, tau2_max, ll0check, stepadj, tau2_init
+        metafor's ``control`` settings (defaults as metafor's).
     fallback : bool
         Re-solve the estimating equation by bisection for rows where Fisher scoring did not
         converge (counted in ``BatchFit.fallback``); with False such rows are failed fits.
@@ -452,7 +532,7 @@ def fit_batch(yi, vi, mask=None, X=None, *, method="REML", test="z", tau2=None,
     D = _Design(X)
     p = D.p
     con = dict(threshold=threshold, maxiter=maxiter, tau2_max=tau2_max, ll0check=ll0check,
-               fallback=fallback)
+               stepadj=stepadj, tau2_init=tau2_init, fallback=fallback)
     per_row = max(k * p * p, k) * 8
     C = int(max(1, min(B, chunk_bytes // per_row)))
     starts = range(0, B, C)

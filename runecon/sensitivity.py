@@ -21,7 +21,7 @@ from ._batch import fit_batch
 from .errors import InputError, RuneconWarning, TooFewStudiesError
 
 COMPTOL = np.finfo(float).eps ** 0.5   # metafor permutest's comptol
-MAX_EXHAUSTIVE = 10**6                 # gosh: largest number of subsets enumerated
+MAX_EXHAUSTIVE = 2**20 - 1            # gosh: all subsets of up to k = 20 studies
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -38,13 +38,16 @@ def _int_only(res, what):
                                 "(as in metafor); refit without mods")
 
 
-def _fit(res, mask=None, yi=None, vi=None, progress=None, desc="fits"):
+def _fit(res, mask=None, yi=None, vi=None, progress=None, desc="fits", fallback=True):
     con = getattr(res, "control", None) or {}
     return fit_batch(res.yi if yi is None else yi, res.vi if vi is None else vi, mask, res.X,
                      method=res.method, test=res.test,
                      tau2=res.tau2 if getattr(res, "tau2_fixed", False) else None,
                      threshold=con.get("threshold", 1e-5), maxiter=con.get("maxiter", 100),
-                     ll0check=con.get("ll0check", True), progress=progress, desc=desc)
+                     ll0check=con.get("ll0check", True), stepadj=con.get("stepadj", 1.0),
+                     tau2_init=con.get("tau2_init"),
+                     tau2_max=con.get("tau2_max") or 100.0, fallback=fallback,
+                     progress=progress, desc=desc)
 
 
 def _inference(fit, test, level):
@@ -105,7 +108,9 @@ class TableResult:
 
     def __str__(self):
         t = self.table
-        rows = [[_fmt(v) for v in row] for row in t.itertuples(index=False)]
+        pcols = [c in ("pval", "Qp") for c in t.columns]
+        rows = [[("<.0001" if isp and isinstance(v, float) and v < 1e-4 else _fmt(v))
+                 for v, isp in zip(row, pcols)] for row in t.itertuples(index=False)]
         header = list(t.columns)
         names = [str(i) for i in t.index]
         cols = list(zip(*([header] + rows))) if rows else [[h] for h in header]
@@ -295,7 +300,8 @@ def _bits(codes, k):
     return np.unpackbits(b, axis=1, bitorder="little")[:, :k].astype(bool)
 
 
-def gosh(res, subsets=None, *, seed=None, max_exhaustive=MAX_EXHAUSTIVE, progress=None):
+def gosh(res, subsets=None, *, seed=None, max_exhaustive=MAX_EXHAUSTIVE, fallback=True,
+         progress=None):
     """GOSH: the model fitted to every subset of the studies (metafor's ``gosh.rma``).
 
     Parameters
@@ -310,13 +316,18 @@ def gosh(res, subsets=None, *, seed=None, max_exhaustive=MAX_EXHAUSTIVE, progres
         Seed of the random subsets (numpy's default generator).
     max_exhaustive : int
         Largest number of subsets enumerated when ``subsets`` is None.
+    fallback : bool
+        Where Fisher scoring (ML/REML/EB) does not converge in metafor's 100 iterations,
+        solve the same estimating equation by bisection (counted in
+        ``attrs["n_fallback"]``); False reproduces metafor, whose fit then fails.
 
     Returns
     -------
     pandas.DataFrame
         One row per subset in metafor's order (exhaustive: ``expand.grid`` order sorted
         stably by subset size): ``k``, ``QE``, ``I2``, ``H2``, ``tau2``, ``estimate`` (or one
-        column per coefficient of a meta-regression), then one boolean column per study
+        column per coefficient of a meta-regression; for intercept-only DL models ``H2`` is
+        metafor's gosh value QE / (k - 1)), then one boolean column per study
         (named by slab) saying whether it is in the subset. ``df.attrs`` holds ``exact``,
         ``method``, ``n_failed`` (NaN rows: failed fits, counted, never dropped) and
         ``n_fallback``.
@@ -362,8 +373,15 @@ def gosh(res, subsets=None, *, seed=None, max_exhaustive=MAX_EXHAUSTIVE, progres
         j = rng.choice(sizes, size=int(subsets), p=prob / prob.sum())
         ranks = np.argsort(np.argsort(rng.random((int(subsets), k)), axis=1), axis=1)
         mask = ranks < j[:, None]
-    fit = _fit(res, mask, progress=progress, desc="gosh")
-    cols = {"k": fit.k, "QE": fit.QE, "I2": fit.I2, "H2": fit.H2, "tau2": fit.tau2}
+    fit = _fit(res, mask, progress=progress, desc="gosh", fallback=fallback)
+    H2 = fit.H2
+    if res.method == "DL" and p == 1:
+        # metafor's gosh fits intercept-only DL models by a shortcut that reports the
+        # Q-based H2 = QE / (k - 1) (below 1 when QE < k - 1) instead of rma's tau2-based
+        # H2 (truncated at 1); I2 is the same either way.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            H2 = np.where(fit.k > 1, fit.QE / (fit.k - 1), 1.0)
+    cols = {"k": fit.k, "QE": fit.QE, "I2": fit.I2, "H2": H2, "tau2": fit.tau2}
     if p == 1:
         cols["estimate"] = fit.beta[:, 0]
     else:
@@ -403,6 +421,7 @@ class PermutestResult:
     iter: int
     exact: bool
     n_failed: int
+    n_fallback: int
     test: str
     zval_perm: np.ndarray = field(repr=False)
     QM_perm: np.ndarray = field(repr=False)
@@ -452,7 +471,8 @@ def _unique_perms(labels):
         a[i + 1:] = reversed(a[i + 1:])
 
 
-def permutest(res, iter=1000, *, seed=None, exact=None, btt=None, progress=None):
+def permutest(res, iter=1000, *, seed=None, exact=None, btt=None, fallback=True,
+              progress=None):
     """Permutation test (metafor's ``permutest.rma.uni``).
 
     Intercept-only models: the signs of yi are flipped (all 2^k patterns when exact);
@@ -472,6 +492,9 @@ def permutest(res, iter=1000, *, seed=None, exact=None, btt=None, progress=None)
         number of distinct permutations does not exceed ``iter``.
     btt : sequence of int, optional
         Coefficients in the omnibus test (default: the model's).
+    fallback : bool
+        As in :func:`gosh`; with False, permuted fits whose Fisher scoring fails are left
+        out of the p-values as in metafor (counted in ``n_failed``).
 
     Returns
     -------
@@ -532,7 +555,7 @@ def permutest(res, iter=1000, *, seed=None, exact=None, btt=None, progress=None)
         Y[r, target] = yi[None, :]
         V[r, target] = vi[None, :]
     fit = _fit(res, None, yi=Y, vi=res.vi if V is None else V, progress=progress,
-               desc="permutest")
+               desc="permutest", fallback=fallback)
     with np.errstate(invalid="ignore", divide="ignore"):
         z = fit.beta / fit.se
         bb = fit.beta[:, btt]
@@ -551,4 +574,5 @@ def permutest(res, iter=1000, *, seed=None, exact=None, btt=None, progress=None)
     return PermutestResult(coef_names=tuple(res.coef_names), beta=np.asarray(res.beta),
                            zval=zobs, pval=np.minimum(pval, 1.0), QM=float(res.QM), QMp=QMp,
                            iter=len(z), exact=bool(exact), n_failed=int((~ok).sum()),
+                           n_fallback=fit.n_fallback,
                            test=res.test, zval_perm=z, QM_perm=QM)

@@ -91,23 +91,37 @@ for (cfg in list(list("bcg", "REML", NULL), list("bcg", "REML", "year"), list("b
 }
 
 ## gosh (exhaustive: rows in metafor's order, expand.grid sorted stably by k) -------------
-for (cfg in list(c("hine", "REML"), c("hine", "DL"), c("hine", "PM"), c("balsalobre", "FE"),
-                 c("bcg", "DL"), c("bcg", "REML"))) {
-  res <- fit(cfg[1], cfg[2])
+bcg7 <- bcg[1:7, ]
+DATA$bcg7 <- bcg7
+for (cfg in list(list("hine", "REML", NULL), list("hine", "DL", NULL), list("balsalobre", "FE", NULL),
+                 list("balsalobre", "PM", NULL), list("bcg7", "REML", "~ ablat"),
+                 list("bcg", "DL", NULL), list("bcg", "REML", NULL), list("bcg", "PM", NULL))) {
+  res <- fit(cfg[[1]], cfg[[2]], cfg[[3]])
   g <- gosh(res, progbar = FALSE)
-  out <- list(n = nrow(g$res), n_failed = sum(!g$fit), k = num(g$res$k),
-              estimate = num(g$res$estimate), I2 = num(g$res$I2), tau2 = num(g$res$tau2),
-              QE = num(g$res$QE), H2 = num(g$res$H2),
+  big <- cfg[[1]] == "bcg"
+  out <- list(n = nrow(g$res), n_failed = sum(!g$fit), k = if (big) NULL else num(g$res$k),
+              I2 = num(g$res$I2), tau2 = num(g$res$tau2),
+              QE = if (big && cfg[[2]] != "DL") NULL else num(g$res$QE),
+              H2 = if (big) NULL else num(g$res$H2),   # keep the file small
               incl_first = lapply(seq_len(min(20, nrow(g$incl))), function(i) as.logical(g$incl[i, ])),
               incl_last = as.logical(g$incl[nrow(g$incl), ]))
-  if (cfg[1] == "bcg") out$H2 <- NULL   # keep the file small
-  add(sprintf("gosh/%s/%s", cfg[1], cfg[2]), sprintf("gosh(%s)", fcall(cfg[1], cfg[2])),
-      c(input_of(cfg[1], DATA[[cfg[1]]]), list(method = cfg[2])), out)
+  if (cfg[[1]] == "bcg" && cfg[[2]] == "REML") {
+    # the subsets where Fisher scoring fails, refitted with halved steps
+    failed <- unname(which(!g$fit))
+    out$refit_failed <- lapply(failed, function(j) {
+      r2 <- rma(yi, vi, data = DATA$bcg, subset = g$incl[j, ], method = "REML",
+                control = list(stepadj = 0.5, maxiter = 10000))
+      list(row = j, tau2 = r2$tau2, estimate = num(r2$beta), ll = as.numeric(logLik(r2)))
+    })
+  }
+  if (is.null(cfg[[3]])) out$estimate <- num(g$res$estimate)
+  else out$beta <- lapply(as.list(g$res[, -(1:5), drop = FALSE]), num)
+  add(sprintf("gosh/%s/%s/%s", cfg[[1]], cfg[[2]], if (is.null(cfg[[3]])) "int" else cfg[[3]]),
+      sprintf("gosh(%s)", fcall(cfg[[1]], cfg[[2]], cfg[[3]])),
+      c(input_of(cfg[[1]], DATA[[cfg[[1]]]]), list(method = cfg[[2]], mods = cfg[[3]])), out)
 }
 
 ## permutest (exact) ---------------------------------------------------------------------
-bcg7 <- bcg[1:7, ]
-DATA$bcg7 <- bcg7
 for (cfg in list(list("hine", "REML", NULL, "z"), list("balsalobre", "DL", NULL, "knha"),
                  list("bcg", "DL", NULL, "z"), list("bcg7", "REML", "~ ablat", "z"),
                  list("bcg7", "DL", "~ ablat", "knha"))) {
