@@ -21,6 +21,8 @@ from .sensitivity import PermutestResult, TableResult, cumul, gosh, influence, l
 from .smallstudy import (FunnelData, PetPeeseResult, RegtestResult, TrimfillResult, funnel_data,
                          pet_peese, regtest, trimfill)
 
+from .bayes import BayesResult, bayesmeta
+
 __all__ = ["__version__", "errors", "load", "load_csv", "datasets",
            "rma", "RMAResult", "PredictResult", "ConfintResult",
            "physiology", "predict_race_times",
@@ -30,8 +32,6 @@ __all__ = ["__version__", "errors", "load", "load_csv", "datasets",
            "leave1out", "influence", "cumul", "gosh", "permutest", "TableResult",
            "PermutestResult", "regtest", "trimfill", "pet_peese", "funnel_data",
            "RegtestResult", "TrimfillResult", "PetPeeseResult", "FunnelData"]
-from .bayes import bayesmeta, BayesResult  # noqa: E402
-
 __all__ += ["bayesmeta", "BayesResult"]
 from . import plots, style, figures  # noqa: E402
 

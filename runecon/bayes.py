@@ -78,12 +78,28 @@ def _log_tau_prior(tau, kind, scale, upper):
 
 
 # --------------------------------------------------------------------------------------
-# quadrature over tau on the compactified scale tau = c u / (1 - u), u in [0, u_max]
+# quadrature over tau on the compactified scale tau = c (u / (1 - u))^alpha, u in [0, u_max]
 # --------------------------------------------------------------------------------------
+def _tau_of_u(u, c, alpha):
+    with np.errstate(divide="ignore"):
+        return c * (u / (1.0 - u)) ** alpha
+
+
+def _u_of_tau(t, c, alpha):
+    r = (np.maximum(t, 0.0) / c) ** (1.0 / alpha)
+    return np.where(np.isinf(r), 1.0, r / (1.0 + r))
+
+
+def _log_jac(u, tau, alpha):
+    """log dtau/du for tau = c (u/(1-u))^alpha."""
+    return math.log(alpha) + np.log(tau) - np.log(u) - np.log1p(-u)
+
+
 @dataclass(frozen=True)
 class _TauRule:
     logpost: object          # callable: tau (1-D) -> unnormalised log posterior density
     c: float
+    alpha: float
     u_max: float
     n: int
     tau: np.ndarray          # nodes
@@ -92,17 +108,15 @@ class _TauRule:
 
     def cdf(self, t):
         t = np.asarray(t, dtype=float)
-        u = np.minimum(np.clip(t, 0.0, np.inf) / (self.c + np.clip(t, 0.0, np.inf)), self.u_max)
-        return self._cdf_u(u)
+        return self._cdf_u(np.minimum(_u_of_tau(t, self.c, self.alpha), self.u_max))
 
     def _cdf_u(self, u):
         x, w = _gl01(self.n)
         uu = u[..., None] * x
-        tau = self.c * uu / (1.0 - uu)
+        tau = _tau_of_u(uu, self.c, self.alpha)
         lp = self.logpost(tau.ravel()).reshape(tau.shape)
-        lj = np.log(self.c) - 2.0 * np.log1p(-uu)
         with np.errstate(under="ignore"):
-            val = (np.exp(lp + lj - self.logZ) * w).sum(-1) * u
+            val = (np.exp(lp + _log_jac(uu, tau, self.alpha) - self.logZ) * w).sum(-1) * u
         return np.minimum(val, 1.0)
 
     def pdf(self, t):
@@ -112,34 +126,42 @@ class _TauRule:
         out[ok] = np.exp(self.logpost(t[ok]) - self.logZ)
         return out
 
-    def quantile(self, p):
+    def dlogpdf(self, t):
+        """d/dtau log p(tau | y) by a central difference."""
+        h = 1e-6 * (t + self.c)
+        lo = np.maximum(t - h, 0.0)
+        return (self.logpost(t + h) - self.logpost(lo)) / (t + h - lo)
+
+    def quantile(self, p, x0=None):
         """tau quantiles by safeguarded Newton iteration on the u scale."""
         p = np.asarray(p, dtype=float)
         lo = np.zeros(p.shape)
         hi = np.full(p.shape, self.u_max)
-        # start: interpolate the cumulative weights of the nodes
-        cum = np.cumsum(np.exp(self.logw - self.logZ))
-        u_nodes = self.tau / (self.c + self.tau)
-        u = np.interp(p, cum, u_nodes)
+        if x0 is None:       # start: interpolate the cumulative weights of the nodes
+            cum = np.cumsum(np.exp(self.logw - self.logZ))
+            u = np.interp(p, cum, _u_of_tau(self.tau, self.c, self.alpha))
+        else:
+            u = np.minimum(_u_of_tau(np.asarray(x0, float), self.c, self.alpha), self.u_max)
         for _ in range(200):
             G = self._cdf_u(u) - p
-            tau = self.c * u / (1.0 - u)
-            g = np.exp(self.logpost(tau.ravel()).reshape(u.shape) - self.logZ) \
-                * self.c / (1.0 - u) ** 2
+            tau = _tau_of_u(u, self.c, self.alpha)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                g = np.exp(self.logpost(tau.ravel()).reshape(u.shape)
+                           + _log_jac(u, tau, self.alpha) - self.logZ)
+                step = G / g
             lo = np.where(G < 0, u, lo)
             hi = np.where(G > 0, u, hi)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                un = u - G / g
-            bad = ~((un > lo) & (un < hi))
+            un = u - step
+            bad = ~((un >= lo) & (un <= hi))
             un = np.where(bad, 0.5 * (lo + hi), un)
-            done = ((np.abs(un - u) <= _ROOT_XTOL * np.maximum(u, 1e-300))
+            done = (((np.abs(step) <= _ROOT_XTOL * np.maximum(u, 1e-300)) & ~bad)
                     | (np.abs(G) <= 1e-15) | (hi - lo <= _ROOT_XTOL * np.maximum(u, 1e-300)))
             u = un
             if np.all(done):
                 break
         else:
             raise ConvergenceError("tau quantile search", 200, float(np.max(np.abs(G))))
-        return np.where(p <= 0, 0.0, self.c * u / (1.0 - u))
+        return np.where(p <= 0, 0.0, _tau_of_u(u, self.c, self.alpha))
 
 
 _GL_CACHE: dict = {}
@@ -153,45 +175,55 @@ def _gl01(n):
     return _GL_CACHE[n]
 
 
-def _rule(logpost, c, u_max, n):
+def _rule(logpost, c, alpha, upper, n):
+    u_max = 1.0 if upper is None else float(_u_of_tau(upper, c, alpha))
     x, w = _gl01(n)
     u = u_max * x
-    tau = c * u / (1.0 - u)
-    logw = logpost(tau) + np.log(w * u_max * c) - 2.0 * np.log1p(-u)
+    tau = _tau_of_u(u, c, alpha)
+    logw = logpost(tau) + np.log(w * u_max) + _log_jac(u, tau, alpha)
     logZ = logsumexp(logw)
-    return _TauRule(logpost, c, u_max, n, tau, logw, float(logZ))
+    return _TauRule(logpost, c, alpha, u_max, n, tau, logw, float(logZ))
 
 
-def _integrate_tau(logpost, c0, upper, n0, checks):
+def _integrate_tau(logpost, c0, upper, n0, checks, scale):
     """Adaptive Gauss-Legendre rule over tau in [0, upper] (upper may be inf).
 
-    The scale c of the map tau = c u/(1-u) is moved to the posterior median (so the mass
-    sits in the middle of the u interval) and the number of nodes is doubled until the
-    normalising constant and the posterior expectations in ``checks`` (callables of tau,
-    vectorised) change by less than _QUAD_RTOL.
+    The map tau = c (u/(1-u))^alpha is fitted to the posterior: c moves to the posterior
+    median (the mass sits in the middle of the u interval) and alpha (at most 1) shrinks
+    with the spread of log tau, so that a narrow posterior is spread over the whole u
+    interval. Then the number of nodes is doubled until the normalising constant and the
+    posterior expectations in ``checks`` (callables of tau, vectorised) change by less than
+    _QUAD_RTOL.
     """
-    c = c0
-    for _ in range(4):                      # re-centre the map on the posterior median
-        u_max = 1.0 if upper is None else upper / (c + upper)
-        r = _rule(logpost, c, u_max, n0)
+    c, alpha = c0, 1.0
+    for _ in range(5):                      # re-centre the map on the posterior
+        r = _rule(logpost, c, alpha, upper, n0)
         if not np.isfinite(r.logZ):
             raise ConvergenceError("tau integration (posterior density underflows or is "
                                    "not finite on the grid)", 0, float("nan"),
                                    "check the data and the prior scales")
         pw = np.exp(r.logw - r.logZ)
         med = float(np.interp(0.5, np.cumsum(pw), r.tau))
-        if med <= 0 or abs(math.log(med / c)) < 0.3:
+        lt = np.log(r.tau)
+        s_log = math.sqrt(max(float(pw @ lt ** 2) - float(pw @ lt) ** 2, 0.0))
+        # alpha < 1 makes dtau/du singular at u = 0: only when no mass lies near tau = 0
+        near0 = float(pw[r.tau < 0.05 * med].sum()) if med > 0 else 1.0
+        new_alpha = min(1.0, max(2.0 * s_log, 0.02)) if near0 < 1e-14 else 1.0
+        if med <= 0 or (abs(math.log(med / c)) < 0.3 and abs(math.log(new_alpha / alpha)) < 0.3):
             break
-        c = med
+        c, alpha = med, new_alpha
     n = n0
     prev = None
     while True:
-        u_max = 1.0 if upper is None else upper / (c + upper)
-        r = _rule(logpost, c, u_max, n)
+        r = _rule(logpost, c, alpha, upper, n)
         pw = np.exp(r.logw - r.logZ)
         cur = np.array([r.logZ] + [float(pw @ f(r.tau)) for f in checks])
         if prev is not None:
-            change = np.max(np.abs(cur - prev) / np.maximum(np.abs(cur), 1e-300 + 1e-12))
+            # log Z: absolute change (= relative change of Z); expectations: relative to
+            # their size, or to the scale of the data when they are near zero
+            change = max(abs(cur[0] - prev[0]),
+                         np.max(np.abs(cur[1:] - prev[1:])
+                                / np.maximum(np.abs(cur[1:]), scale), initial=0.0))
             if change < _QUAD_RTOL:
                 return r
             if 2 * n > _MAX_NODES:
@@ -245,10 +277,11 @@ def _mix_quantile(p, w, M, S, x0=None):
         lo = np.where(F < 0, x, lo)
         hi = np.where(F > 0, x, hi)
         with np.errstate(divide="ignore", invalid="ignore"):
-            xn = x - F / f
-        bad = ~((xn > lo) & (xn < hi))
+            step = F / f
+        xn = x - step
+        bad = ~((xn >= lo) & (xn <= hi))              # also catches nan
         xn = np.where(bad, 0.5 * (lo + hi), xn)
-        done = (np.abs(xn - x) <= _ROOT_XTOL * scale) | (F == 0) | (hi - lo <= _ROOT_XTOL * scale)
+        done = ((np.abs(step) <= _ROOT_XTOL * scale) & ~bad) | (hi - lo <= _ROOT_XTOL * scale)
         x = xn
         if np.all(done):
             return x
@@ -288,43 +321,36 @@ def _shortest_mix(w, M, S, level, xl, xu):
     raise ConvergenceError("shortest-interval search", 60, float(np.max(np.abs(h))))
 
 
-def _shortest(qfun, dfun, level, D, lower_bounded=False):
-    """Shortest intervals of probability ``level`` for D unimodal distributions.
+def _shortest_tau(rule, level):
+    """Shortest interval of probability ``level`` for the posterior of tau.
 
-    Solves f(q(a + level)) = f(q(a)) for the lower tail probability a in [0, 1 - level]
-    with the Illinois variant of regula falsi (vectorised over the D distributions).
-    For a distribution on [0, inf) whose density at 0 is at least the density at
-    q(level), the shortest interval is the one-sided [0, q(level)].
+    One-sided [0, q(level)] when the density at 0 is at least the density at q(level);
+    otherwise Newton iteration on the lower tail probability a as in :func:`_shortest_mix`,
+    with h'(a) = (log f)'(upper end) - (log f)'(lower end).
     """
-    def h(a):
-        return dfun(qfun(a + level)) - dfun(qfun(a))
-
-    e = 1e-9
-    a_lo = np.zeros(D) if lower_bounded else np.full(D, e)
-    a_hi = np.full(D, 1.0 - level - e)
-    h_lo, h_hi = h(a_lo), h(a_hi)          # h decreases in a: h_lo > 0 > h_hi
-    one_sided = h_lo <= 0
-    a = np.where(one_sided, 0.0, 0.5 * (1 - level))
-    last = np.zeros(D, dtype=int)
-    for _ in range(100):
-        a_new = (a_lo * h_hi - a_hi * h_lo) / (h_hi - h_lo)
-        a_new = np.where(np.isfinite(a_new), a_new, 0.5 * (a_lo + a_hi))
-        a_new = np.where(one_sided, 0.0, a_new)
-        if np.all(one_sided | (np.abs(a_new - a) < 1e-14)):
-            a = a_new
-            break
+    tu = float(rule.quantile(np.array(level)))
+    if rule.pdf(np.array(0.0)) >= rule.pdf(np.array(tu)):
+        return 0.0, tu
+    a = 0.5 * (1.0 - level)
+    a_lo, a_hi = 0.0, 1.0 - level
+    tl, tu = rule.quantile(np.array([a, a + level]))
+    for _ in range(60):
+        fl, fu = rule.pdf(np.array([tl, tu]))
+        h = fu - fl
+        if h > 0:
+            a_lo = a
+        elif h < 0:
+            a_hi = a
+        dl, du = rule.dlogpdf(np.array([tl, tu]))
+        a_new = a - h / (du - dl) if du != dl else 0.5 * (a_lo + a_hi)
+        if not (a_lo < a_new < a_hi):
+            a_new = 0.5 * (a_lo + a_hi)
+        if abs(a_new - a) <= 1e-15 or abs(h) <= 1e-13 * max(fl, fu):
+            return float(tl), float(tu)
+        x0 = np.array([tl + (a_new - a) / fl, tu + (a_new - a) / fu])
+        tl, tu = rule.quantile(np.array([a_new, a_new + level]), x0=x0)
         a = a_new
-        ha = h(a)
-        pos = ha > 0
-        # Illinois modification: halve the stale end's value when one end is kept twice
-        h_hi = np.where(pos & (last == 1), 0.5 * h_hi, h_hi)
-        h_lo = np.where(~pos & (last == -1), 0.5 * h_lo, h_lo)
-        a_lo, h_lo = np.where(pos, a, a_lo), np.where(pos, ha, h_lo)
-        a_hi, h_hi = np.where(pos, a_hi, a), np.where(pos, h_hi, ha)
-        last = np.where(pos, 1, -1)
-    else:
-        raise ConvergenceError("shortest-interval search", 100, float(np.max(np.abs(ha))))
-    return qfun(a), qfun(a + level)
+    raise ConvergenceError("shortest-interval search for tau", 60, float(abs(h)))
 
 
 # --------------------------------------------------------------------------------------
@@ -694,7 +720,7 @@ def bayesmeta(yi, vi=None, *, sei=None, tau_prior="halfnormal", tau_scale=None,
         checks = [lambda t: _conditional(t, yi, vi, mu_prior)[1]]
         if a > 2:
             checks.append(lambda t: t)
-        rule = _integrate_tau(logpost, c0, tau_upper, int(grid), checks)
+        rule = _integrate_tau(logpost, c0, tau_upper, int(grid), checks, typical)
         tau = rule.tau
         wts = np.exp(rule.logw - rule.logZ)
         dens = np.exp(logpost(tau) - rule.logZ)
@@ -713,10 +739,9 @@ def bayesmeta(yi, vi=None, *, sei=None, tau_prior="halfnormal", tau_scale=None,
             opt = minimize_scalar(lambda s: -logpost(np.array([s]))[0], bounds=(lo_, hi_),
                                   method="bounded", options={"xatol": 1e-10 * max(hi_, 1e-300)})
             mode_t = float(opt.x)
-        hlo, hhi = _shortest(lambda q: rule.quantile(q), lambda x: rule.pdf(x), p, 1,
-                             lower_bounded=True)
+        hlo, hhi = _shortest_tau(rule, p)
         tau_sum = dict(mode=mode_t, median=float(qs[1]), mean=mean_t, sd=sd_t,
-                       ci=(float(qs[0]), float(qs[2])), hpd=(float(hlo[0]), float(hhi[0])))
+                       ci=(float(qs[0]), float(qs[2])), hpd=(hlo, hhi))
         if a <= 3:
             warnings.warn(f"with this prior and k = {k} the posterior of tau has "
                           f"{'no finite mean' if a <= 2 else 'no finite variance'}; "
@@ -773,7 +798,7 @@ def bayesmeta(yi, vi=None, *, sei=None, tau_prior="halfnormal", tau_scale=None,
             return (_conditional(t, yi, vi, None, mu_fixed=0.0)[0]
                     + _log_tau_prior(t, tau_prior, tau_scale, tau_upper))
         c0 = min(math.sqrt(k / np.sum(1.0 / vi)), tau_scale or math.inf, tau_upper or math.inf)
-        r0 = _integrate_tau(logpost0, c0, tau_upper, int(grid), [])
+        r0 = _integrate_tau(logpost0, c0, tau_upper, int(grid), [], c0)
         bf_mu0 = math.exp(r0.logZ - logml)
 
     f = float
