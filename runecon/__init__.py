@@ -22,6 +22,8 @@ from .smallstudy import (FunnelData, PetPeeseResult, RegtestResult, TrimfillResu
                          pet_peese, regtest, trimfill)
 
 from .bayes import BayesResult, bayesmeta
+from .multilevel import rma_mv, robust
+from .results import RMAMVResult, RobustResult
 
 __all__ = ["__version__", "errors", "load", "load_csv", "datasets",
            "rma", "RMAResult", "PredictResult", "ConfintResult",
@@ -36,3 +38,4 @@ __all__ += ["bayesmeta", "BayesResult"]
 from . import plots, style, figures  # noqa: E402
 
 __all__ += ["plots", "style", "figures"]
+__all__ += ["rma_mv", "robust", "RMAMVResult", "RobustResult"]
