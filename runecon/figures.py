@@ -165,9 +165,9 @@ BALSALOBRE = "Balsalobre-Fernández C et al. (2016) J Strength Cond Res, doi:10.
 LLANOS_A = "Llanos-Lagos C et al. (2024a) Sports Med 54:895-932, doi:10.1007/s40279-023-01978-y (Table 3; CC BY 4.0)"
 LLANOS_B = "Llanos-Lagos C et al. (2024b) Sports Med 54:1801-1833, doi:10.1007/s40279-024-02018-z (Table 3; CC BY 4.0)"
 STOREN = "Støren Ø et al. (2008) Med Sci Sports Exerc, doi:10.1249/MSS.0b013e318168da2f"
-TWO_LEVEL = ("two-level REML random-effects models per group that treat the effect sizes as "
-             "independent (the review fitted three-level models; runecon's multilevel model "
-             "is not yet available)")
+GROUP_MODEL = ("REML random-effects models per method with t-based 95% CIs and prediction "
+               "intervals: three-level (effects within study groups) where a group holds "
+               "several effects, as the review, else two-level")
 
 
 @figure("storen", "Støren 2008: running economy (O2 cost at 70% of maximal aerobic speed) and "
@@ -223,28 +223,63 @@ def balsalobre_forest(fig):
         "n": b["n"].to_numpy()}}
 
 
-def _orchard_figure(fig, outcome, review, order, xlabel):
-    from .subgroups import subgroups
+def _group_model(d):
+    """The review's model for one method: three-level REML (effects within study groups,
+    ``rma_mv(..., cluster, test="t")``) when a group holds several effects, else the
+    two-level REML model with t-based inference (one effect per cluster)."""
+    from .models import rma
+    from .multilevel import rma_mv
 
+    yi, vi = d["yi"].to_numpy(float), d["vi"].to_numpy(float)
+    if d["cluster"].duplicated().any():
+        return rma_mv(yi, vi, cluster=d["cluster"].to_numpy(), test="t"), "three-level"
+    return rma(yi, vi, test="t"), "two-level"
+
+
+def _printed(review, outcome):
+    """Per-method pooled estimates printed by the review (data/pooled.csv): the rows whose
+    subgroup names exactly one method and nothing else (no moderator/speed subsets)."""
+    p = _table("pooled")
+    p = p[(p["review_id"] == review) & (p["outcome"] == outcome)]
+    names = {"high load": "high_load", "plyometric": "plyometric", "combined": "combined",
+             "submaximal load": "submaximal", "isometric": "isometric",
+             "combined methods all": "combined"}
+    out = {}
+    for _, r in p.iterrows():
+        head = str(r["subgroup"]).split(";")[0].split(" (")[0].strip()
+        if head in names and names[head] not in out and np.isfinite(r["estimate"]):
+            out[names[head]] = float(r["estimate"])
+    return out
+
+
+def _orchard_figure(fig, outcome, review, order, xlabel):
     c = _comparisons(outcome, review)
-    sg = subgroups(c["yi"].to_numpy(float), c["vi"].to_numpy(float), c["method"].to_numpy(),
-                   method="REML")
-    summ = plots.orchard_summary(sg)
+    printed = _printed(review, outcome)
+    rows, numbers = [], {}
+    for g in order:
+        d = c[c["method"] == g]
+        if len(d) == 0:
+            continue
+        fit, kind = _group_model(d)
+        pr = fit.predict()
+        rows.append({"group": g, "k": fit.k, "estimate": fit.estimate, "ci_lb": fit.ci_lb,
+                     "ci_ub": fit.ci_ub, "pi_lb": pr.pi_lb, "pi_ub": pr.pi_ub})
+        numbers[g] = dict(rows[-1], model=kind, n_clusters=int(d["cluster"].nunique()),
+                          tau2=fit.tau2, QE=fit.QE, QEp=fit.QEp,
+                          sigma2=list(getattr(fit, "sigma2", ())) or None)
+    summ = pd.DataFrame(rows)
     ax = fig.subplots()
-    order = [g for g in order if g in set(summ["group"])]
-    plots.orchard(c, summ, ax, group="method", order=order, xlabel=xlabel)
-    return {"groups": {r["group"]: {k: r[k] for k in summ.columns if k != "group"}
-                       | {"tau2": t, "I2": i2}
-                       for (_, r), t, i2 in zip(summ.iterrows(), sg.table["tau2"],
-                                                sg.table["I2"])},
-            "Qb": sg.Qb, "Qb_df": sg.df, "Qb_pval": sg.pval, "k": len(c),
-            "model": "REML per method, independent effects"}
+    plots.orchard(c, summ, ax, group="method", xlabel=xlabel, printed=printed)
+    for g in numbers:
+        numbers[g]["printed_estimate"] = printed.get(g)
+    return {"groups": numbers, "k": len(c), "test": "t", "method": "REML"}
 
 
 @figure("llanoslagos_methods", "Running economy by training method (Llanos-Lagos 2024a data, "
         "81 effect sizes, review protocol: Hedges g of change scores, negative = better "
         "economy). Dots: effect sizes (size ∝ precision); thick bar: 95% CI; thin bar: 95% "
-        "prediction interval; white dot: pooled estimate from " + TWO_LEVEL + ".",
+        "prediction interval; white dot: pooled estimate from " + GROUP_MODEL + "; cross: "
+        "estimate printed by the review.",
         [LLANOS_A, "data/outcomes.csv", "data/groups.csv"], width="single", height=2.6)
 def llanoslagos_methods(fig):
     return _orchard_figure(fig, "running_economy", "llanoslagos2024a",
@@ -254,7 +289,7 @@ def llanoslagos_methods(fig):
 
 @figure("performance", "Running performance (time trials, time to exhaustion, distance tests) "
         "by training method (Llanos-Lagos 2024b data, review protocol, negative = better). "
-        "Layout as the methods figure; pooled estimates from " + TWO_LEVEL + ".",
+        "Layout as the methods figure; pooled estimates from " + GROUP_MODEL + ".",
         [LLANOS_B, "data/outcomes.csv", "data/groups.csv"], width="single", height=2.0)
 def performance(fig):
     return _orchard_figure(fig, "running_performance", "llanoslagos2024b",

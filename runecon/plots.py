@@ -386,7 +386,7 @@ def _jitter(n, width):
 
 
 def orchard(data, summary, ax=None, *, group="group", xlabel="Effect size", refline=0.0,
-            order=None, width=0.28):
+            order=None, width=0.28, printed=None):
     """Orchard plot: every effect (size ∝ precision) by group, with pooled CI and PI.
 
     Parameters
@@ -398,6 +398,9 @@ def orchard(data, summary, ax=None, *, group="group", xlabel="Effect size", refl
         :func:`orchard_summary`), e.g. from a three-level model per group.
     order : sequence of str, optional
         Group order from top to bottom (default: the summary's order).
+    printed : dict of group -> float, optional
+        Estimates printed by a paper, drawn as crosses below the pooled estimate for
+        comparison.
 
     Notes
     -----
@@ -433,6 +436,9 @@ def orchard(data, summary, ax=None, *, group="group", xlabel="Effect size", refl
                 solid_capstyle="butt", label=f"ci:{g}")
         ax.scatter([r["estimate"]], [y0], s=28, color="white", edgecolor=POOLED_COLOR, lw=1.0,
                    zorder=5, label=f"estimate:{g}")
+        if printed and g in printed:
+            ax.scatter([printed[g]], [y0 - 0.22], s=22, marker="x", color=POOLED_COLOR,
+                       lw=0.9, zorder=5, label=f"printed:{g}")
         if "k" in summ.columns:
             ax.annotate(f"k = {int(r['k'])}", xy=(1.0, y0), xycoords=("axes fraction", "data"),
                         xytext=(3, 0), textcoords="offset points", va="center", fontsize=6.5)

@@ -25,6 +25,8 @@ FORMATS = ("pdf", "svg", "png")
 #: from unrounded study data; our input is the rounded Table 3 values and REML.
 PAPER_TOL = 0.03
 EXACT = 1e-12
+#: values printed to 3 decimals: within half a unit of the last digit
+PRINTED_ROUNDING = 0.0005 + 1e-9
 
 
 @pytest.fixture(scope="module")
@@ -176,6 +178,16 @@ def test_llanoslagos_methods_image():
             assert numbers["groups"][g]["k"] == k
             est = [c for c in ax.collections if c.get_label() == f"estimate:{g}"][0]
             assert est.get_offsets()[0, 0] == pytest.approx(numbers["groups"][g]["estimate"])
+            assert numbers["groups"][g]["model"] == "three-level"
+        # Sect. 3.4 (p. 910): high load -0.266 [-0.516, -0.015], plyometric -0.122
+        # [-0.299, 0.054]; printed to 3 decimals (tests/test_reproduce_llanoslagos2024a.py)
+        hl, pl = numbers["groups"]["high_load"], numbers["groups"]["plyometric"]
+        for got, want in [(hl["estimate"], -0.266), (hl["ci_lb"], -0.516),
+                          (hl["ci_ub"], -0.015), (pl["estimate"], -0.122),
+                          (pl["ci_lb"], -0.299), (pl["ci_ub"], 0.054)]:
+            assert abs(got - want) <= PRINTED_ROUNDING
+        cross = [c for c in ax.collections if c.get_label() == "printed:high_load"][0]
+        assert cross.get_offsets()[0, 0] == -0.266
     finally:
         plt.close(fig)
 
