@@ -161,9 +161,12 @@ def _balsalobre():
 
 
 # ----------------------------------------------------------------------------- figures
-BALSALOBRE = "Balsalobre-Fernández C et al. (2016) J Strength Cond Res, doi:10.1519/JSC.0000000000001316 (Table 3)"
-LLANOS_A = "Llanos-Lagos C et al. (2024a) Sports Med 54:895-932, doi:10.1007/s40279-023-01978-y (Table 3; CC BY 4.0)"
-LLANOS_B = "Llanos-Lagos C et al. (2024b) Sports Med 54:1801-1833, doi:10.1007/s40279-024-02018-z (Table 3; CC BY 4.0)"
+BALSALOBRE = ("Balsalobre-Fernández C et al. (2016) J Strength Cond Res, "
+              "doi:10.1519/JSC.0000000000001316 (Table 3)")
+LLANOS_A = ("Llanos-Lagos C et al. (2024a) Sports Med 54:895-932, doi:10.1007/s40279-023-01978-y "
+            "(Table 3; CC BY 4.0)")
+LLANOS_B = ("Llanos-Lagos C et al. (2024b) Sports Med 54:1801-1833, "
+            "doi:10.1007/s40279-024-02018-z (Table 3; CC BY 4.0)")
 STOREN = "Støren Ø et al. (2008) Med Sci Sports Exerc, doi:10.1249/MSS.0b013e318168da2f"
 GROUP_MODEL = ("REML random-effects models per method with t-based 95% CIs and prediction "
                "intervals: three-level (effects within study groups) where a group holds "
@@ -172,9 +175,9 @@ GROUP_MODEL = ("REML random-effects models per method with t-based 95% CIs and p
 
 @figure("storen", "Støren 2008: running economy (O2 cost at 70% of maximal aerobic speed) and "
         "time to exhaustion at maximal aerobic speed, group means ± SD before and after 8 weeks "
-        "of maximal strength training (half squat) or control, as printed by Llanos-Lagos 2024a/b (the abstract reports RE −5% and TTE +21.3%). Panel "
-        "titles: between-group Hedges g [95% CI] under the reviews' protocol (negative = "
-        "better).",
+        "of maximal strength training (half squat) or control, as printed by Llanos-Lagos "
+        "2024a/b (the abstract reports RE −5% and TTE +21.3%). Panel titles: between-group "
+        "Hedges g [95% CI] under the reviews' protocol (negative = better).",
         [STOREN, LLANOS_A, LLANOS_B, "data/outcomes.csv"], width="single", height=2.3)
 def storen(fig):
     out = _table("outcomes")

@@ -42,7 +42,8 @@ def _z(level):
 
 def _check_rma(res, argument="res", int_only=True):
     if not hasattr(res, "yi") or not hasattr(res, "vi") or not hasattr(res, "beta"):
-        raise InputError(argument, f"must be an RMAResult from runecon.rma, not {type(res).__name__}")
+        raise InputError(argument, "must be an RMAResult from runecon.rma, not "
+                                   f"{type(res).__name__}")
     if int_only and res.p != 1:
         raise InputError(argument, "needs an intercept-only model (p = 1); use bubble() for a "
                                    "meta-regression")
@@ -346,7 +347,8 @@ def bubble(res, ax=None, *, xlabel="Moderator", ylabel="Effect size", pi=False, 
     ax = _ax(ax)
     _check_rma(res, int_only=False)
     if res.p != 2:
-        raise InputError("res", f"needs one moderator besides the intercept (p = 2), got p = {res.p}")
+        raise InputError("res", "needs one moderator besides the intercept (p = 2), "
+                                f"got p = {res.p}")
     x = np.asarray(res.X[:, 1], float)
     grid = np.linspace(x.min(), x.max(), n)
     pr = res.predict(newmods=grid)
