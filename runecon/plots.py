@@ -105,8 +105,53 @@ def _xlim(ax, lo, hi, refline):
     ax.set_xlim(a - pad, b + pad)
 
 
-def forest(res, ax=None, *, overall=None, n=None, columns=("estimate", "weight"),
-           xlabel="Effect size", favours=None, refline=0.0, pi=True, digits=2):
+def _forest_rows(blocks, n, groups, slab, overall):
+    """Row labels and sample sizes per block, in each fit's study order."""
+    if groups is not None and len(blocks) > 1:
+        groups = np.asarray(groups).astype(str)
+        names = list(slab) if slab is not None else (list(overall.slab) if overall is not None
+                                                     else None)
+        if names is not None and len(names) != len(groups):
+            raise InputError("groups", f"has {len(groups)} labels for {len(names)} studies")
+        idx = [np.flatnonzero(groups == g) for g, _ in blocks]
+        for (g, fit), i in zip(blocks, idx):
+            if len(i) != fit.k:
+                raise InputError("groups", f"group {g!r} has {len(i)} studies here but "
+                                           f"{fit.k} in the SubgroupResult")
+            if overall is not None and not np.allclose(overall.yi[i], fit.yi):
+                raise InputError("groups", f"studies of group {g!r} do not match overall.yi")
+        labels = [[names[j] for j in i] if names is not None else list(fit.slab)
+                  for (_, fit), i in zip(blocks, idx)]
+        if n is not None and not isinstance(n, dict):
+            n = list(n)
+            if len(n) != len(groups):
+                raise InputError("n", f"has {len(n)} values for {len(groups)} studies")
+            return labels, [[n[j] for j in i] for i in idx]
+    else:
+        if slab is not None and len(blocks) == 1:
+            if len(slab) != blocks[0][1].k:
+                raise InputError("slab", f"has {len(slab)} labels for {blocks[0][1].k} studies")
+            labels = [list(slab)]
+        else:
+            labels = [list(fit.slab) for _, fit in blocks]
+    if n is None:
+        return labels, [[None] * len(lab) for lab in labels]
+    if isinstance(n, dict):
+        return labels, [[n.get(s) for s in lab] for lab in labels]
+    n = list(n)
+    total = sum(len(lab) for lab in labels)
+    if len(n) != total:
+        raise InputError("n", f"has {len(n)} values for {total} studies")
+    out, j = [], 0
+    for lab in labels:
+        out.append(n[j:j + len(lab)])
+        j += len(lab)
+    return labels, out
+
+
+def forest(res, ax=None, *, overall=None, groups=None, slab=None, n=None,
+           columns=("estimate", "weight"), xlabel="Effect size", favours=None, refline=0.0,
+           pi=True, digits=2):
     """Forest plot: one row per study, the pooled diamond and its prediction interval.
 
     Parameters
@@ -117,9 +162,15 @@ def forest(res, ax=None, *, overall=None, n=None, columns=("estimate", "weight")
     ax : matplotlib Axes, optional
     overall : RMAResult, optional
         With a SubgroupResult: the model over all studies, drawn as the bottom diamond.
-    n : sequence of int, optional
-        Sample size per study (same order as ``res.yi``, or a dict slab -> n), shown as a
-        column when ``"n"`` is in ``columns``.
+    groups : sequence, optional
+        With a SubgroupResult: the group of each study in the original order (the
+        ``groups`` given to :func:`runecon.subgroups`), so that labels (``slab`` or
+        ``overall.slab``) and ``n`` given in that order land on the right rows.
+    slab : sequence of str, optional
+        Study labels in the original order (default: the model's ``slab``).
+    n : sequence of int or dict, optional
+        Sample size per study (original order, or a dict label -> n), shown as a column
+        when ``"n"`` is in ``columns``.
     columns : sequence of {"n", "estimate", "weight"}
         Text columns right of the plot.
     xlabel : str
@@ -157,23 +208,15 @@ def forest(res, ax=None, *, overall=None, n=None, columns=("estimate", "weight")
         sub = None
     if overall is not None:
         _check_rma(overall, "overall")
-    if isinstance(n, dict):
-        nmap = n
-    elif n is not None:
-        allslab = [s for _, f in blocks for s in f.slab]
-        if len(n) != len(allslab):
-            raise InputError("n", f"has {len(n)} values for {len(allslab)} studies")
-        nmap = dict(zip(allslab, n))
-    else:
-        nmap = {}
-    if "n" in cols and not nmap:
+    labels, nvals = _forest_rows(blocks, n, groups, slab, overall)
+    if "n" in cols and n is None:
         raise InputError("n", "column 'n' needs n=")
 
     y = 0.0
     ylabels, yticks, textrows = [], [], []
     xs_lo, xs_hi = [], []
     all_x, all_y, all_s = [], [], []
-    for name, fit in blocks:
+    for (name, fit), rowlabels, rown in zip(blocks, labels, nvals):
         z = _z(fit.level)
         if name is not None:
             y -= 1
@@ -182,15 +225,15 @@ def forest(res, ax=None, *, overall=None, n=None, columns=("estimate", "weight")
                         fontweight="bold")
         se = np.sqrt(fit.vi)
         lb, ub = fit.yi - z * se, fit.yi + z * se
-        for i, slab in enumerate(fit.slab):
+        for i, label in enumerate(rowlabels):
             y -= 1
             ax.plot([lb[i], ub[i]], [y, y], color=_GREY, lw=0.8, solid_capstyle="butt")
             all_x.append(fit.yi[i]), all_y.append(y), all_s.append(fit.weights[i])
-            yticks.append(y), ylabels.append(str(slab))
+            yticks.append(y), ylabels.append(str(label))
             cells = []
             for c in cols:
                 if c == "n":
-                    cells.append("" if slab not in nmap else f"{int(nmap[slab])}")
+                    cells.append("" if rown[i] is None else f"{int(rown[i])}")
                 elif c == "estimate":
                     cells.append(_fmt_ci(fit.yi[i], lb[i], ub[i], digits))
                 else:
@@ -232,11 +275,11 @@ def forest(res, ax=None, *, overall=None, n=None, columns=("estimate", "weight")
         textrows.append((y, tuple(_fmt_ci(overall.estimate, overall.ci_lb, overall.ci_ub,
                                           digits) if c == "estimate" else "" for c in cols)))
     if sub is not None:
+        y -= 1
         stat = "F" if sub.statistic == "F" else "Q"
-        ax.annotate(f"Test for subgroup differences: {stat}b({sub.df}) = {sub.Qb:.2f}, "
-                    f"p = {sub.pval:.3f}", xy=(0, 0), xycoords="axes fraction",
-                    xytext=(0, -24), textcoords="offset points", ha="left", va="top",
-                    fontsize=6.5)
+        yticks.append(y)
+        ylabels.append(f"Subgroup differences: {stat}b({sub.df}) = {sub.Qb:.2f}, "
+                       f"p = {sub.pval:.3f}")
     w = np.asarray(all_s, float)
     area = np.clip(_MAX_AREA * w / (w.max() if w.max() > 0 else 1.0), _MIN_AREA, None)
     ax.scatter(all_x, all_y, s=area, marker="s", color=POOLED_COLOR, linewidths=0,

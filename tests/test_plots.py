@@ -141,16 +141,36 @@ def test_forest_positions(res):
 
 
 def test_forest_subgroups(sub, res):
-    ax = plots.forest(sub, overall=res, columns=("estimate",))
+    n = [10, 12, 8, 20, 15, 9]
+    ax = plots.forest(sub, overall=res, groups=GROUPS, n=n, columns=("n", "estimate"))
     assert len(_collections(ax, "studies")[0].get_offsets()) == len(YI)
     labels = sorted(p.get_label() for p in ax.patches)
     assert labels == ["pooled", "subgroup:heavy", "subgroup:plyo"]
-    qb = [t.get_text() for t in ax.texts if "subgroup differences" in t.get_text()]
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    qb = [t for t in ticks if "Subgroup differences" in t]
     assert len(qb) == 1 and f"= {sub.Qb:.2f}" in qb[0]
+    # rows of each block carry the original labels; heavy = C, D, E (GROUPS)
+    heavy = [ticks.index(s) for s in ("C 2005", "D 2010", "E 2012")]
+    plyo = [ticks.index(s) for s in ("A 2001", "B 2003", "F 2015")]
+    order = [t.get_text() for t in ax.texts]
+    assert order.index("heavy") < order.index("plyo")
+    assert max(heavy) < min(plyo) or max(plyo) < min(heavy)
+    # n follows its study: D 2010 has n = 20 -> its row holds "20" and D's estimate
+    y_of = {t.get_text(): t.get_position()[1] for t in ax.get_yticklabels()}
+    cells = {(round(t.xy[1], 6), t.get_text()) for t in ax.texts if hasattr(t, "xy")}
+    assert (round(y_of["D 2010"], 6), "20") in cells
+    assert (round(y_of["F 2015"], 6), "9") in cells
     # subgroup diamond apex at the subgroup's own estimate
     for g, fit in zip(sub.table["group"], sub.fits):
         xy = [p for p in ax.patches if p.get_label() == f"subgroup:{g}"][0].get_xy()
         assert xy[np.argmax(xy[:, 1]), 0] == pytest.approx(fit.estimate, abs=EXACT)
+
+
+def test_forest_subgroups_bad_groups(sub, res):
+    with pytest.raises(InputError, match="groups"):
+        plots.forest(sub, overall=res, groups=GROUPS[:5])
+    with pytest.raises(InputError, match="groups"):
+        plots.forest(sub, overall=res, groups=GROUPS[::-1])
 
 
 @pytest.mark.parametrize("kwargs,arg", [({"columns": ("pval",)}, "columns"),
