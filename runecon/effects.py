@@ -340,7 +340,8 @@ def escalc_prepost(*, m1i_pre, sd1i_pre, m1i_post, sd1i_post, n1i,
         Control group, likewise.
     ri : float, array_like or str, optional
         Pre-post correlation (assumed the same in both groups; usually imputed). Needed for
-        ``standardiser="change"`` and ``variance="morris"``.
+        ``standardiser="change"`` and ``variance="morris"``; the ``ri`` column of the result
+        records it only there (NaN where the chosen formulas do not use it).
     standardiser : {"post", "pre", "pooled_pre", "change"}
         ``"post"``: pooled post-test SD; ``"pooled_pre"``: pooled pre-test SD (Morris 2008
         d_ppc2); ``"pre"``: each group's own pre-test SD, difference of the two standardised
@@ -486,7 +487,9 @@ def escalc_prepost(*, m1i_pre, sd1i_pre, m1i_post, sd1i_post, n1i,
     out["standardiser"] = standardiser
     out["correction"] = correction
     out["variance"] = variance
-    out["ri"] = r
+    # record ri only where it enters the effect size or its variance: an imputed ri that
+    # the chosen formulas ignore (e.g. "post" with "bh") is not a choice that was made
+    out["ri"] = r if needs_r else np.full(k, np.nan)
     out["flip"] = fl
     return out
 

@@ -282,3 +282,12 @@ def test_conversions_refuse_missing_values(call, argument):
     with pytest.raises(InputError) as e:
         call()
     assert e.value.argument == argument
+
+
+def test_prepost_records_ri_only_where_it_is_used():
+    # standardiser "post" with variance "bh" does not use ri: recording the 0.5 passed in
+    # would claim a choice that had no effect on yi or vi
+    r = escalc_prepost(**TRIAL, ri=0.5)
+    assert np.isnan(r["ri"][0])
+    assert r["yi"][0] == pytest.approx(-0.722302, abs=ATOL_HAND)   # as without ri
+    assert escalc_prepost(**TRIAL, ri=0.5, standardiser="change")["ri"][0] == 0.5
