@@ -95,10 +95,12 @@ class _Table:
                         self.problems.append(DataProblem(self.path, 1, col, None,
                                                          "duplicate column name"))
                     seen.add(col)
+                end = reader.line_num
                 for rec in reader:
+                    # a quoted field may span lines: report the line the record starts on
+                    line, end = end + 1, reader.line_num
                     if not any(rec):
                         continue
-                    line = reader.line_num
                     if len(rec) != len(self.header):
                         self.problems.append(DataProblem(
                             self.path, line, None, None,

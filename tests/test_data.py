@@ -655,3 +655,12 @@ def test_corrected_must_be_a_boolean(value):
     with pytest.raises(InputError) as e:
         load("outcomes", corrected=value)
     assert e.value.argument == "corrected"
+
+
+def test_line_numbers_count_records_that_span_lines(tmp_path):
+    # a quoted note with a line break: the record with the bad SD starts on line 2 (and
+    # ends on line 3); the next bad record is on line 4
+    first = _out_row(sd="-1", note='"two\nlines"')
+    p = _write(tmp_path, "outcomes", [OUT_HEADER, first, _out_row(timepoint="post", n="1")])
+    probs = _problems(p)
+    assert [(q.line, q.column) for q in probs] == [(2, "sd"), (4, "n")]
