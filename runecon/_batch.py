@@ -130,7 +130,8 @@ class _Design:
             with np.errstate(divide="ignore", invalid="ignore"):
                 sw = w.sum(1)
                 b = (w * Y).sum(1) / sw
-            return (1.0 / sw)[:, None, None], b[:, None], Y - b[:, None]
+                S = (1.0 / sw)[:, None, None]
+            return S, b[:, None], Y - b[:, None]
         S = _inv(self.cross(w))
         b = np.einsum("cij,cj->ci", S, (w * Y) @ self.X)
         return S, b, Y - b @ self.X.T
