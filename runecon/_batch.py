@@ -26,7 +26,6 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from .errors import InputError
 
@@ -632,7 +631,3 @@ def fit_batch(yi, vi, mask=None, X=None, *, method="REML", test="z", tau2=None,
         bar.close()
     cat = {key: np.concatenate(v) for key, v in res.items()}
     return BatchFit(method=method, test=test, p=p, **cat)
-
-
-def chi2_sf(q, df):
-    return stats.chi2.sf(q, df)

@@ -12,7 +12,6 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 
 import runecon
 from conftest import cases_by_name
