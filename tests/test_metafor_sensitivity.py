@@ -342,3 +342,32 @@ def test_results_print_and_convert():
     lo = leave1out(res)
     assert "Paavolainen 1999" in str(lo)
     _close(lo.estimate[0], c["output"]["estimate"][0], RTOL_ITER)
+
+
+@pytest.mark.parametrize("method", ["FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM"])
+@pytest.mark.parametrize("test", ["z", "knha"])
+def test_batch_equals_engine_on_random_subsets(method, test):
+    """Each batch row equals runecon.rma (itself pinned to metafor) fitted to that subset."""
+    rng = np.random.default_rng(2026)
+    k = 9
+    yi = rng.normal(-0.5, 0.6, k)
+    vi = rng.uniform(0.02, 0.4, k)
+    x = rng.normal(size=k)
+    X = np.column_stack([np.ones(k), x])
+    mask = rng.random((40, k)) < 0.7
+    mask[mask.sum(1) < 4] = True
+    for mods, XX in ((None, None), (x[:, None], X)):
+        fit = fit_batch(yi, vi, mask, XX, method=method, test=test, fallback=False)
+        for b in range(len(mask)):
+            m = mask[b]
+            try:
+                one = runecon.rma(yi[m], vi[m], mods=None if mods is None else mods[m],
+                                  method=method, test=test)
+            except runecon.errors.ConvergenceError:
+                assert not fit.converged[b]
+                continue
+            assert fit.converged[b]
+            _close(fit.tau2[b], one.tau2, RTOL_ITER, what=f"{method} row {b} tau2")
+            _close(fit.beta[b], one.beta, RTOL_ITER, what=f"{method} row {b} beta")
+            _close(fit.se[b], one.se, RTOL_ITER, what=f"{method} row {b} se")
+            _close([fit.QE[b], fit.I2[b], fit.H2[b]], [one.QE, one.I2, one.H2], RTOL_ITER)
