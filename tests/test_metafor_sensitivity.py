@@ -371,3 +371,19 @@ def test_batch_equals_engine_on_random_subsets(method, test):
             _close(fit.beta[b], one.beta, RTOL_ITER, what=f"{method} row {b} beta")
             _close(fit.se[b], one.se, RTOL_ITER, what=f"{method} row {b} se")
             _close([fit.QE[b], fit.I2[b], fit.H2[b]], [one.QE, one.I2, one.H2], RTOL_ITER)
+
+
+def test_batch_chunking_does_not_change_results(capsys):
+    c = REF["gosh/bcg/REML/int"]
+    i = c["input"]
+    mask = np.random.default_rng(3).random((500, 13)) < 0.6
+    whole = fit_batch(i["yi"], i["vi"], mask, method="REML", progress=False)
+    small = fit_batch(i["yi"], i["vi"], mask, method="REML", chunk_bytes=13 * 8 * 7,
+                      progress=False)                      # 7 rows per chunk
+    # numpy's SIMD sums may differ in the last bit with the array shape
+    np.testing.assert_allclose(whole.tau2, small.tau2, rtol=1e-13)
+    np.testing.assert_allclose(whole.beta, small.beta, rtol=1e-13)
+    assert capsys.readouterr().err == ""                     # progress=False: silent
+    pytest.importorskip("tqdm")
+    fit_batch(i["yi"], i["vi"], mask, method="REML", chunk_bytes=13 * 8 * 50, progress=True)
+    assert "500/500" in capsys.readouterr().err              # progress=True: a tqdm bar
