@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize_scalar
-from scipy.special import logsumexp, ndtr, ndtri
+from scipy.special import logsumexp, ndtr, ndtri, roots_legendre
 
 from .errors import ConvergenceError, InputError, RuneconWarning
 
@@ -170,7 +170,7 @@ _GL_CACHE: dict = {}
 def _gl01(n):
     """Gauss-Legendre nodes and weights on (0, 1)."""
     if n not in _GL_CACHE:
-        x, w = np.polynomial.legendre.leggauss(n)
+        x, w = roots_legendre(n)
         _GL_CACHE[n] = (0.5 * (x + 1.0), 0.5 * w)
     return _GL_CACHE[n]
 

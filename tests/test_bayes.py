@@ -89,11 +89,15 @@ def brute_force(y, v, log_prior_mu, log_prior_tau, mu, tau):
     # shrinkage posterior mean of study 1: E[theta_1 | mu, tau, y_1], averaged over the grid
     B = tau[None, :] ** 2 / (v[0] + tau[None, :] ** 2)
     out["theta1_mean"] = float((P * (B * y[0] + (1 - B) * mu[:, None])).sum())
-    # predictive quantiles: P(theta_new <= x) = sum P(mu, tau) Phi((x - mu) / tau) over the
-    # cells that carry probability, solved by the secant method
-    keep = P > 1e-13
-    pc, mc, tc = P[keep], np.broadcast_to(mu[:, None], P.shape)[keep], \
-        np.broadcast_to(tau[None, :], P.shape)[keep]
+    # predictive quantiles: P(theta_new <= x) = sum P(mu, tau) Phi((x - mu) / tau), on every
+    # third tau grid line (for speed; trapezoid weights of that sub-grid) and over the cells
+    # that carry probability, solved by the secant method
+    ms, ts = mu, tau[::3]
+    Ps = dens[:, ::3] * _trap(ms)[:, None] * _trap(ts)[None, :]
+    Ps /= Ps.sum()
+    keep = Ps > 1e-13
+    pc, mc, tc = Ps[keep], np.broadcast_to(ms[:, None], Ps.shape)[keep], \
+        np.broadcast_to(ts[None, :], Ps.shape)[keep]
 
     def pred_cdf(x):
         with np.errstate(divide="ignore", invalid="ignore"):
