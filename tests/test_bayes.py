@@ -368,3 +368,38 @@ def test_numerical_trouble_raises():
     # cannot settle the integral, and says so
     with pytest.raises(ConvergenceError, match="did not converge"):
         bayesmeta(Y3, V3, tau_prior="halfnormal", tau_scale=1e300)
+
+
+# ------------------------------------------------------------------------------------------
+# 4. invariances on random data (hypothesis)
+# ------------------------------------------------------------------------------------------
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+#: equivariance holds exactly in exact arithmetic; the adaptive quadrature and root finders
+#: reproduce it to ~1e-9 relative to the posterior scale
+EQUIV_TOL = 1e-7
+
+
+@settings(max_examples=15, deadline=None)
+@given(k=st.integers(2, 12), seed=st.integers(0, 2 ** 31 - 1),
+       shift=st.floats(-50, 50), scale=st.floats(0.01, 100),
+       prior=st.sampled_from(["halfnormal", "halfcauchy"]))
+def test_location_scale_equivariance(k, seed, shift, scale, prior):
+    # y -> shift + scale * y, v -> scale^2 v, tau prior scale -> scale * tau scale, mu prior
+    # transformed alike: tau -> scale * tau, mu -> shift + scale * mu
+    rng = np.random.default_rng(seed)
+    v = rng.uniform(0.02, 0.5, k)
+    y = rng.normal(0, 0.4, k) + rng.normal(0, np.sqrt(v))
+    r1 = bayesmeta(y, v, tau_prior=prior, tau_scale=0.3, mu_prior=(0.1, 2.0))
+    r2 = bayesmeta(shift + scale * y, scale ** 2 * v, tau_prior=prior, tau_scale=0.3 * scale,
+                   mu_prior=(shift + 0.1 * scale, 2.0 * scale))
+    for name in ("tau_median", "tau_mean", "tau_sd", "tau_ci_ub", "tau_hpd_ub", "mu_sd",
+                 "pred_sd"):
+        assert getattr(r2, name) == pytest.approx(scale * getattr(r1, name),
+                                                  abs=EQUIV_TOL * scale), name
+    for name in ("mu_mean", "mu_median", "mu_ci_lb", "mu_hpd_ub", "pi_lb", "pi_hpd_lb"):
+        assert getattr(r2, name) == pytest.approx(shift + scale * getattr(r1, name),
+                                                  abs=EQUIV_TOL * scale), name
+    np.testing.assert_allclose(r2.theta_median, shift + scale * r1.theta_median,
+                               atol=EQUIV_TOL * scale)
+    assert r2.bf_tau0 == pytest.approx(r1.bf_tau0, rel=1e-6)
