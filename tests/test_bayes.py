@@ -16,6 +16,7 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 from scipy.integrate import cumulative_simpson
 from scipy.interpolate import CubicHermiteSpline
 from scipy.special import ndtr
@@ -373,8 +374,6 @@ def test_numerical_trouble_raises():
 # ------------------------------------------------------------------------------------------
 # 4. invariances on random data (hypothesis)
 # ------------------------------------------------------------------------------------------
-from hypothesis import given, settings, strategies as st  # noqa: E402
-
 #: equivariance holds exactly in exact arithmetic; the adaptive quadrature and root finders
 #: reproduce it to ~1e-9 relative to the posterior scale
 EQUIV_TOL = 1e-7
