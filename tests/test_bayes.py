@@ -402,3 +402,19 @@ def test_location_scale_equivariance(k, seed, shift, scale, prior):
     np.testing.assert_allclose(r2.theta_median, shift + scale * r1.theta_median,
                                atol=EQUIV_TOL * scale)
     assert r2.bf_tau0 == pytest.approx(r1.bf_tau0, rel=1e-6)
+
+
+def test_far_off_data_keep_working():
+    # data far from 0 relative to their spread (found by the property test above): the
+    # quantile search must stop at a few ulps of x, and an uncomputable Bayes factor for
+    # mu = 0 (here about exp(-2e7)) is nan with a warning, not a failed analysis
+    rng = np.random.default_rng(0)
+    v = rng.uniform(0.02, 0.5, 4)
+    y = rng.normal(0, 0.4, 4) + rng.normal(0, np.sqrt(v))
+    s = 1 / 64
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuneconWarning)
+        r = bayesmeta(32 + s * y, s ** 2 * v, tau_scale=0.3 * s, mu_prior=(32 + 0.1 * s, 2 * s))
+    r1 = bayesmeta(y, v, tau_scale=0.3, mu_prior=(0.1, 2.0))
+    assert r.mu_median == pytest.approx(32 + s * r1.mu_median, abs=1e-12)
+    assert math.isnan(r.bf_mu0) or r.bf_mu0 == 0.0
