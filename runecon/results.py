@@ -377,3 +377,224 @@ class ConfintResult:
         df.attrs.update({"level": self.level, "lb_sign": self.lb_sign, "ub_sign": self.ub_sign,
                          "ci_null": self.ci_null})
         return df
+
+
+@dataclass(frozen=True, eq=False)
+class LevelTest:
+    """Likelihood-ratio test of one variance component (metafor: refit with that
+    ``sigma2`` fixed at 0, then ``anova(full, reduced)``): LRT = 2 (ll - ll0), p-value from
+    chi-squared with 1 df (not halved, as metafor)."""
+
+    factor: str
+    ll0: float
+    LRT: float
+    pval: float
+    sigma2_0: tuple
+
+
+@dataclass(frozen=True, eq=False)
+class RMAMVResult:
+    """A three-level meta-analysis (``runecon.rma_mv``), as metafor's
+    ``rma.mv(yi, vi, random = ~ 1 | cluster/es_id)``.
+
+    Field names follow metafor. ``sigma2`` = (between-cluster, within-cluster) variance;
+    ``s_nlevels`` the number of levels of each; ``I2`` the multilevel I² of each level and
+    ``I2_total`` their sum (percent, with the typical sampling variance ``vt``); ``lrt`` one
+    :class:`LevelTest` per level. ``se``, ``zval`` (the t statistic under test="t"), ``pval``,
+    ``ci_lb``, ``ci_ub`` are floats for an intercept-only model, arrays otherwise. ``QM`` is
+    an F statistic with ``QMdf`` under test="t"; ``df`` = k - p for test="t" (None for "z").
+    ``cluster_codes``/``es_codes`` index each row's level-3 and level-2 unit.
+    """
+
+    yi: np.ndarray
+    vi: np.ndarray
+    X: np.ndarray
+    coef_names: tuple
+    slab: tuple
+    cluster_name: str
+    es_name: str
+    cluster_codes: np.ndarray = field(repr=False)
+    es_codes: np.ndarray = field(repr=False)
+    method: str = "REML"
+    test: str = "z"
+    level: float = 95.0
+    k: int = 0
+    p: int = 1
+    n_clusters: int = 0
+    beta: np.ndarray = None
+    se: float | np.ndarray = None
+    zval: float | np.ndarray = None
+    pval: float | np.ndarray = None
+    ci_lb: float | np.ndarray = None
+    ci_ub: float | np.ndarray = None
+    vb: np.ndarray = None
+    sigma2: tuple = (0.0, 0.0)
+    s_nlevels: tuple = (0, 0)
+    sigma2_fixed: tuple = (False, False)
+    QE: float = None
+    QEp: float = None
+    QM: float = None
+    QMp: float = None
+    QMdf: tuple = (1, None)
+    btt: tuple = (0,)
+    df: int | None = None
+    ll: float = None
+    vt: float = None
+    I2: tuple = (None, None)
+    I2_total: float = None
+    lrt: tuple = ()
+    iterations: int | None = None
+    terms: tuple | None = field(default=None, repr=False)
+
+    @property
+    def estimate(self) -> float:
+        return float(self.beta[0])
+
+    @property
+    def tau2(self) -> float:
+        """sum(sigma2): the total heterogeneity variance used by the prediction interval."""
+        return float(sum(self.sigma2))
+
+    @property
+    def int_only(self) -> bool:
+        return self.p == 1
+
+    def predict(self, newmods=None, level=None):
+        """Average or predicted effects with CI and prediction interval
+        pred ± crit · sqrt(se² + sigma2_1 + sigma2_2) (metafor's predict.rma for rma.mv
+        without inner/outer factors), crit from t with k - p df under test="t"."""
+        from .models import predict
+        return predict(self, newmods=newmods, level=level)
+
+    def _title(self):
+        return f"Multivariate Meta-Analysis Model (k = {self.k}; method: {self.method})"
+
+    def _vc_rows(self):
+        rows = []
+        for j, name in enumerate((self.cluster_name, f"{self.cluster_name}/{self.es_name}")):
+            s2 = self.sigma2[j]
+            rows.append([_f(s2), _f(math.sqrt(s2)), str(self.s_nlevels[j]),
+                         "yes" if self.sigma2_fixed[j] else "no", name])
+        return ["estim", "sqrt", "nlvls", "fixed", "factor"], rows
+
+    def _fit_line(self):
+        return f"logLik = {_f(self.ll)}" if self.ll is not None else ""
+
+    def _q_line(self):
+        q = "Q" if self.int_only else "QE"
+        return f"{q}(df = {self.k - self.p}) = {_f(self.QE)}, p-val {_pv(self.QEp, eq=True)}"
+
+    def _i2_line(self):
+        return (f"I^2: {_f(self.I2[0], 2)}% ({self.cluster_name}), {_f(self.I2[1], 2)}% "
+                f"({self.es_name}), {_f(self.I2_total, 2)}% total")
+
+    _coef_rows = RMAResult._coef_rows
+    _qm_line = RMAResult._qm_line
+
+    def __str__(self):
+        out = ["", self._title(), "", self._fit_line(), "", "Variance Components:", ""]
+        h, rows = self._vc_rows()
+        out += [_table(h, rows, ["", "sigma^2.1", "sigma^2.2"]), "", self._i2_line(), ""]
+        for t in self.lrt:
+            out.append(f"LRT sigma^2 ({t.factor}) = 0: LRT = {_f(t.LRT)}, p-val {_pv(t.pval, eq=True)}")
+        out += ["", "Test for Heterogeneity:" if self.int_only else "Test for Residual Heterogeneity:",
+                self._q_line(), ""]
+        if not self.int_only:
+            which, line = self._qm_line()
+            out += [f"Test of Moderators ({which}):", line, ""]
+        out += ["Model Results:", ""]
+        header, rows = self._coef_rows()
+        out.append(_table(header, rows, None if self.int_only else list(("",) + self.coef_names)))
+        out += ["", "---", "Signif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1", ""]
+        return "\n".join(out)
+
+    def __repr__(self):
+        return (f"RMAMVResult(method={self.method!r}, test={self.test!r}, k={self.k}, "
+                f"n_clusters={self.n_clusters}, estimate={self.estimate:.4g}, "
+                f"sigma2=({self.sigma2[0]:.4g}, {self.sigma2[1]:.4g}))")
+
+    def _repr_html_(self):
+        h, rows = self._vc_rows()
+        parts = [f"<p><b>{html.escape(self._title())}</b> {html.escape(self._fit_line())}</p>",
+                 "<p>Variance Components:</p>", _html_table(h, rows, ["sigma^2.1", "sigma^2.2"]),
+                 f"<p>{html.escape(self._i2_line())}</p>",
+                 "<p>" + "<br>".join(html.escape(f"LRT sigma^2 ({t.factor}) = 0: LRT = {_f(t.LRT)}, "
+                                                 f"p-val {_pv(t.pval, eq=True)}") for t in self.lrt) + "</p>",
+                 f"<p>Test for Heterogeneity: {html.escape(self._q_line())}</p>"]
+        if not self.int_only:
+            which, line = self._qm_line()
+            parts.append(f"<p>Test of Moderators ({which}): {html.escape(line)}</p>")
+        header, rows = self._coef_rows()
+        parts.append(_html_table(header, rows, list(self.coef_names)))
+        return "<div class='runecon-rma-mv'>" + "".join(parts) + "</div>"
+
+    def to_frame(self):
+        """One row per coefficient (estimate, se, zval, pval, ci_lb, ci_ub) with the
+        model-level fields repeated as columns and stored in ``attrs``."""
+        import pandas as pd
+        df = pd.DataFrame({
+            "estimate": self.beta, "se": _as_array(self.se), "zval": _as_array(self.zval),
+            "pval": _as_array(self.pval), "ci_lb": _as_array(self.ci_lb),
+            "ci_ub": _as_array(self.ci_ub)}, index=pd.Index(self.coef_names, name="coef"))
+        model = {"k": self.k, "n_clusters": self.n_clusters, "method": self.method,
+                 "test": self.test, "level": self.level, "sigma2_1": self.sigma2[0],
+                 "sigma2_2": self.sigma2[1], "I2_1": self.I2[0], "I2_2": self.I2[1],
+                 "I2_total": self.I2_total, "QE": self.QE, "QEp": self.QEp, "QM": self.QM,
+                 "QMp": self.QMp, "df": self.df, "ll": self.ll,
+                 "LRT_1": self.lrt[0].LRT if self.lrt else None,
+                 "LRT_1_pval": self.lrt[0].pval if self.lrt else None,
+                 "LRT_2": self.lrt[1].LRT if self.lrt else None,
+                 "LRT_2_pval": self.lrt[1].pval if self.lrt else None}
+        for key, val in model.items():
+            df[key] = val
+        df.attrs.update(model)
+        return df
+
+
+@dataclass(frozen=True, eq=False)
+class RobustResult:
+    """Cluster-robust tests of the coefficients (``runecon.robust``), as clubSandwich's
+    ``coef_test(res, vcov = adjust, test = "Satterthwaite")``: ``vcov`` the sandwich
+    estimator, ``se`` its root diagonal, ``tval`` = beta / se, ``df`` the Satterthwaite
+    degrees of freedom, ``pval`` and ``ci_lb``/``ci_ub`` from t with those df.
+    Floats for one coefficient, arrays otherwise."""
+
+    coef_names: tuple
+    adjust: str
+    n_clusters: int
+    level: float
+    beta: float | np.ndarray
+    se: float | np.ndarray
+    tval: float | np.ndarray
+    df: float | np.ndarray
+    pval: float | np.ndarray
+    ci_lb: float | np.ndarray
+    ci_ub: float | np.ndarray
+    vcov: np.ndarray = field(repr=False, default=None)
+
+    def _rows(self):
+        cols = [_as_array(x) for x in (self.beta, self.se, self.tval, self.df, self.pval,
+                                        self.ci_lb, self.ci_ub)]
+        return [[_f(cols[0][j]), _f(cols[1][j]), _f(cols[2][j]), _f(cols[3][j], 2),
+                 _pv(cols[4][j]), _f(cols[5][j]), _f(cols[6][j]), _stars(cols[4][j])]
+                for j in range(len(self.coef_names))]
+
+    _HEADER = ["estimate", "se", "tval", "df", "pval", "ci.lb", "ci.ub", ""]
+
+    def __str__(self):
+        return (f"\nCluster-robust inference ({self.adjust}, Satterthwaite df; "
+                f"{self.n_clusters} clusters)\n\n"
+                + _table(self._HEADER, self._rows(), [""] + list(self.coef_names)) + "\n")
+
+    def _repr_html_(self):
+        return (f"<p><b>Cluster-robust inference ({html.escape(self.adjust)}, Satterthwaite df; "
+                f"{self.n_clusters} clusters)</b></p>"
+                + _html_table(self._HEADER, self._rows(), list(self.coef_names)))
+
+    def to_frame(self):
+        import pandas as pd
+        df = pd.DataFrame({k: _as_array(getattr(self, k)) for k in
+                           ("beta", "se", "tval", "df", "pval", "ci_lb", "ci_ub")},
+                          index=pd.Index(self.coef_names, name="coef"))
+        df.attrs.update({"adjust": self.adjust, "n_clusters": self.n_clusters, "level": self.level})
+        return df

@@ -1,0 +1,478 @@
+"""Three-level meta-analysis (``rma_mv``) and cluster-robust inference (``robust``).
+
+``rma_mv`` fits metafor's ``rma.mv(yi, vi, random = ~ 1 | cluster/es_id)``: effect sizes
+(level 1, known sampling variances) nested in effect-size units (level 2, sigma2_2) nested
+in clusters such as studies (level 3, sigma2_1). ``robust`` computes the cluster-robust
+(sandwich) variance with clubSandwich's small-sample adjustments and Satterthwaite df.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import special, stats
+
+from ._design import check_full_rank, design_from_array, design_from_terms, parse_formula
+from .errors import ConvergenceError, InputError, TooFewStudiesError
+from .models import _column, _level, _vector
+from .results import LevelTest, RMAMVResult, RMAResult, RobustResult
+
+__all__ = ["rma_mv", "robust"]
+
+METHODS = ("REML", "ML")
+TESTS = ("z", "t")
+ADJUSTMENTS = ("CR0", "CR1", "CR2")
+_LOG2PI = math.log(2.0 * math.pi)
+#: projected-gradient tolerance of the variance-component optimum, scaled by
+#: (sigma2 + mean vi): a maximum that does not meet it raises ConvergenceError
+_GRAD_TOL = 1e-6
+
+
+# --------------------------------------------------------------------------- likelihood
+class _Likelihood:
+    """(RE)ML log-likelihood of the variance components with gradient and Hessian.
+
+    M(s) = diag(vi) + s1 Z1 Z1' + s2 Z2 Z2'. With P = M^-1 - M^-1 X (X'M^-1 X)^-1 X'M^-1
+    (REML) or T = M^-1 (ML) the derivatives are dll/ds_i = -tr(T G_i)/2 + y'P G_i P y / 2 and
+    d2ll/ds_i ds_j = tr(T G_i T G_j)/2 - y'P G_i P G_j P y (Searle, Casella & McCulloch
+    1992, Variance Components, ch. 6; the REML constant includes +log|X'X|/2 as metafor's
+    REMLf = TRUE).
+    """
+
+    def __init__(self, y, v, X, G, reml):
+        # P and the likelihood are invariant to X -> X R^-1 (except the log|X'X| constant,
+        # taken from R): work with the orthonormal Q of X = QR, which keeps moderators on
+        # large scales (years) from costing precision.
+        Q, R = np.linalg.qr(X)
+        self.y, self.v, self.X, self.R, self.G, self.reml = y, v, Q, R, G, reml
+        k, p = X.shape
+        logdet_xtx = 2.0 * np.log(np.abs(np.diag(R))).sum()
+        self.const = (-0.5 * (k - p) * _LOG2PI + 0.5 * logdet_xtx) if reml \
+            else -0.5 * k * _LOG2PI
+        # log|X'M^-1 X| = log|Q'M^-1 Q| + log|X'X|
+        self.logdet_xtx = logdet_xtx
+
+    def parts(self, s):
+        M = np.diag(self.v) + s[0] * self.G[0] + s[1] * self.G[1]
+        L = np.linalg.cholesky(M)
+        Li = np.linalg.solve(L, np.eye(L.shape[0]))
+        Mi = Li.T @ Li
+        MiX = Mi @ self.X
+        A = self.X.T @ MiX
+        Ai = np.linalg.inv(A)
+        P = Mi - MiX @ Ai @ MiX.T
+        return M, Mi, P, A, Ai, 2.0 * np.log(np.diag(L)).sum()
+
+    def ll(self, s, derivs=0):
+        M, Mi, P, A, Ai, logdetM = self.parts(s)
+        Py = P @ self.y
+        ll = self.const - 0.5 * logdetM - 0.5 * float(self.y @ Py)
+        if self.reml:
+            ll -= 0.5 * (np.linalg.slogdet(A)[1] + self.logdet_xtx)
+        if derivs == 0:
+            return ll
+        T = P if self.reml else Mi
+        GPy = [g @ Py for g in self.G]
+        grad = np.array([-0.5 * np.sum(T * g) + 0.5 * Py @ gp for g, gp in zip(self.G, GPy)])
+        if derivs == 1:
+            return ll, grad
+        TG = [T @ g for g in self.G]
+        H, F = np.empty((2, 2)), np.empty((2, 2))     # Hessian; expected information
+        for i in range(2):
+            for j in range(i, 2):
+                F[i, j] = F[j, i] = 0.5 * np.sum(TG[i] * TG[j].T)
+                H[i, j] = H[j, i] = F[i, j] - GPy[i] @ P @ GPy[j]
+        return ll, grad, H, F
+
+
+def _ascend(lik, full, free, x, scale, maxiter=200):
+    """Projected Newton ascent from x (free components, >= 0): Newton steps with the exact
+    Hessian where it is negative definite, Fisher scoring steps otherwise, step halving so
+    the log-likelihood never decreases, components that cross 0 clipped to it."""
+    ll, g, H, F = lik.ll(full(x), derivs=3)
+    step, it = np.inf, 0
+    for it in range(1, maxiter + 1):
+        act = [j for j in range(len(free)) if not (x[j] <= 0.0 and g[free[j]] <= 0.0)]
+        if not act:
+            step = 0.0
+            break
+        fi = [free[j] for j in act]
+        Hf = H[np.ix_(fi, fi)]
+        if np.all(np.linalg.eigvalsh(Hf) < 0):
+            d = -np.linalg.solve(Hf, g[fi])
+        else:
+            d = np.linalg.solve(F[np.ix_(fi, fi)], g[fi])
+        t = 1.0
+        while True:
+            xn = x.copy()
+            xn[act] = np.maximum(x[act] + t * d, 0.0)
+            lln = lik.ll(full(xn))
+            if lln >= ll or t < 1e-10:
+                break
+            t /= 2.0
+        if lln < ll:                      # no ascent possible along d: at the optimum
+            step = 0.0
+            break
+        step = float(np.max(np.abs(xn - x)))
+        x = xn
+        ll, g, H, F = lik.ll(full(x), derivs=3)
+        if step <= 1e-13 * (scale + float(np.max(x))):
+            break
+    return x, ll, g, it, step
+
+
+def _maximise(lik, fixed, scale):
+    """Maximise lik over sigma2 >= 0 with the components in ``fixed`` (index -> value) held.
+
+    Projected Newton/Fisher-scoring ascent (:func:`_ascend`) from several starts, the best
+    log-likelihood kept; optima on the boundary are reported at exactly 0. The projected
+    gradient (scaled by sigma2 + mean vi) must be below ``_GRAD_TOL``, else
+    ConvergenceError.
+    """
+    free = [i for i in range(2) if i not in fixed]
+    base = np.zeros(2)
+    for i, val in fixed.items():
+        base[i] = val
+
+    def full(x):
+        s = base.copy()
+        s[free] = x
+        return s
+
+    if not free:
+        return base, lik.ll(base), 0
+    starts = [np.full(len(free), f * scale) for f in (0.02, 0.3, 2.0)]
+    if len(free) == 2:
+        starts += [np.array([scale, 0.01 * scale]), np.array([0.01 * scale, scale])]
+    best, iters = None, 0
+    for x0 in starts:
+        x, ll, g, it, step = _ascend(lik, full, free, x0, scale)
+        iters += it
+        if best is None or ll > best[1]:
+            best = (x, ll, g, step)
+    x, ll, g, step = best
+    vbar = float(np.mean(lik.v))
+    for j, i in enumerate(free):
+        sc = x[j] + vbar
+        bad = (abs(g[i]) * sc > _GRAD_TOL) if x[j] > 0 else (g[i] * sc > _GRAD_TOL)
+        if bad or not np.isfinite(ll):
+            raise ConvergenceError(
+                "REML/ML estimation of sigma2", iters, step,
+                f"the projected gradient at sigma2 = {tuple(float(u) for u in full(x))} is "
+                f"{g[i]:.3g}; the likelihood may be flat (too few clusters or effects per cluster)")
+    return full(x), ll, iters
+
+
+# --------------------------------------------------------------------------- inputs
+def _codes(x, argument, k, data):
+    if isinstance(x, str):
+        x = _column(data, x, argument)
+    arr = np.asarray(x, dtype=object)
+    if arr.ndim != 1 or arr.shape[0] != k:
+        raise InputError(argument, f"must have one value per effect size (k = {k}), got shape "
+                                   f"{arr.shape}")
+    if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in arr):
+        j = next(i for i, v in enumerate(arr) if v is None or (isinstance(v, float) and math.isnan(v)))
+        raise InputError(argument, f"has a missing value at position {j + 1}")
+    labels = [str(v) for v in arr]
+    index = {s: j for j, s in enumerate(dict.fromkeys(labels))}   # first-appearance order
+    return np.array([index[s] for s in labels]), labels
+
+
+def _name(x, default):
+    return x if isinstance(x, str) else getattr(x, "name", None) or default
+
+
+# --------------------------------------------------------------------------- rma_mv
+def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", test="z",
+           level=95, slab=None, sigma2=None, lrt=True):
+    """Three-level random-effects meta-analysis or meta-regression (metafor's ``rma.mv``).
+
+    Parameters
+    ----------
+    yi, vi : array-like or str
+        Effect sizes and their sampling variances (k; vi > 0), or column names in ``data``.
+    cluster : array-like or str
+        Level-3 unit of each effect (e.g. the study).
+    es_id : array-like or str, optional
+        Level-2 unit within a cluster (default: every effect its own unit, metafor's
+        ``~ 1 | cluster/es_id`` with a unique es_id per row).
+    mods : array-like, DataFrame or str, optional
+        Moderators: k×m numeric array (an intercept is added) or a formula over ``data``
+        such as ``"~ year"``.
+    data : DataFrame, optional
+    method : {"REML", "ML"}
+    test : {"z", "t"}
+        "t": t and F distributions with k - p df (metafor's ``test = "t"`` for rma.mv,
+        ``dfs = "residual"``).
+    level : float
+        Confidence level in percent.
+    slab : sequence of str, optional
+        Labels of the effect sizes.
+    sigma2 : pair of (float or None), optional
+        Fix a variance component at a value >= 0 instead of estimating it (metafor's
+        ``sigma2 = c(0, NA)``; None = estimate).
+    lrt : bool
+        Compute the likelihood-ratio test of each level (two more fits); False leaves
+        ``lrt`` empty, e.g. inside sensitivity loops.
+
+    Returns
+    -------
+    RMAMVResult
+
+    Raises
+    ------
+    InputError
+        Bad lengths, NaN, vi <= 0, unknown method or test, singular moderators, or a model
+        whose two levels coincide (every cluster holds one effect: sigma2_1 and sigma2_2
+        are not separately identified).
+    TooFewStudiesError
+        Fewer than two clusters, or k - p < 1.
+    ConvergenceError
+        The variance components' optimum does not satisfy the (projected) gradient check.
+
+    Notes
+    -----
+    Model: y = X beta + u_cluster + w_(cluster, es) + e, u ~ N(0, sigma2_1),
+    w ~ N(0, sigma2_2), e ~ N(0, vi) (Konstantopoulos 2011, doi:10.1002/jrsm.35; Cheung
+    2014, doi:10.1037/a0032968). sigma2 maximises the REML (or ML) log-likelihood as in
+    metafor (Viechtbauer 2010, doi:10.18637/jss.v036.i03), here by projected Newton steps
+    with the exact Hessian (Fisher scoring where it is not negative definite) from five
+    starts, keeping the best; the projected gradient is checked, and optima on the boundary
+    are reported as exactly 0 (metafor's optimisers stop near it, e.g. at 1e-10). beta is the
+    GLS estimate with vb = (X'M^-1 X)^-1. QE = y'P0 y with P0 built from W = diag(1/vi).
+    Multilevel I² per level: 100 sigma2_l / (sigma2_1 + sigma2_2 + vt) with the typical
+    sampling variance vt = (k - p) / tr(P0) (Cheung 2014; metafor FAQ "I^2 for multilevel
+    and multivariate models"). The LRT per level refits with that sigma2 fixed at 0 and
+    compares with chi-squared(1), as ``anova()`` in metafor.
+    """
+    if not isinstance(method, str) or method.upper() not in METHODS:
+        raise InputError("method", f"unknown method {method!r}; valid methods are {', '.join(METHODS)}")
+    method = method.upper()
+    if not isinstance(test, str) or test.lower() not in TESTS:
+        raise InputError("test", f"unknown test {test!r}; valid tests are {', '.join(TESTS)}")
+    test = test.lower()
+    level = _level(level)
+
+    terms = None
+    if isinstance(mods, str):
+        lhs, terms, data = parse_formula(mods, data)
+        if yi is None and lhs is not None:
+            yi = lhs
+    y = _vector(_column(data, yi, "yi") if isinstance(yi, str) else yi, "yi")
+    k = y.shape[0]
+    if not np.all(np.isfinite(y)):
+        raise InputError("yi", f"has a missing or non-finite value at position "
+                               f"{int(np.flatnonzero(~np.isfinite(y))[0]) + 1}")
+    v = _vector(_column(data, vi, "vi") if isinstance(vi, str) else vi, "vi", k)
+    if not np.all(np.isfinite(v) & (v > 0)):
+        j = int(np.flatnonzero(~(np.isfinite(v) & (v > 0)))[0])
+        raise InputError("vi", f"sampling variances must be positive and finite; position {j + 1} "
+                               f"is {v[j]!r}")
+    c_codes, c_labels = _codes(cluster, "cluster", k, data)
+    if es_id is None:
+        e_labels = [str(i + 1) for i in range(k)]
+    else:
+        _, e_labels = _codes(es_id, "es_id", k, data)
+    e_codes, _ = _codes([f"{c}\x00{e}" for c, e in zip(c_labels, e_labels)], "es_id", k, None)
+    n1, n2 = int(c_codes.max()) + 1, int(e_codes.max()) + 1
+    if n1 < 2:
+        raise TooFewStudiesError("cluster", "has a single level; at least two clusters are needed")
+    if n1 == n2:
+        raise InputError("es_id", "every cluster holds a single effect-size unit, so sigma2 of the "
+                                  "two levels is not identified; fit runecon.rma() instead")
+
+    if mods is None:
+        X, names = np.ones((k, 1)), ("intrcpt",)
+    elif terms is not None:
+        X, names = design_from_terms(terms, data)
+    else:
+        X, names = design_from_array(mods, k)
+    p = X.shape[1]
+    if p > 1:
+        check_full_rank(X, names)
+    if k - p < 1:
+        raise TooFewStudiesError("yi", f"k = {k} effects cannot estimate p = {p} coefficients "
+                                       "and the variance components")
+    labels = tuple(str(s) for s in slab) if slab is not None else tuple(str(i + 1) for i in range(k))
+    if len(labels) != k:
+        raise InputError("slab", f"has length {len(labels)} but yi has length {k}")
+
+    Z1 = (c_codes[:, None] == np.arange(n1)[None, :]).astype(float)
+    Z2 = (e_codes[:, None] == np.arange(n2)[None, :]).astype(float)
+    G = (Z1 @ Z1.T, Z2 @ Z2.T)
+    fixed = {}
+    if sigma2 is not None:
+        try:
+            pair = list(sigma2)
+            fixed = {j: float(val) for j, val in enumerate(pair) if val is not None}
+        except (TypeError, ValueError):
+            raise InputError("sigma2", "must be a pair such as (None, 0.0): None = estimate") from None
+        if len(pair) != 2 or not all(np.isfinite(u) and u >= 0 for u in fixed.values()):
+            raise InputError("sigma2", "must be a pair of values >= 0 or None, e.g. (None, 0.0)")
+    lik = _Likelihood(y, v, X, G, method == "REML")
+    scale = max(float(np.var(y)), float(np.mean(v)) * 0.1, 1e-8)
+    s2, ll, iters = _maximise(lik, dict(fixed), scale)
+    tests = []
+    cname, ename = _name(cluster, "cluster"), _name(es_id, "es_id")
+    for lev, fac in ((0, cname), (1, f"{cname}/{ename}")) if lrt else ():
+        s0, ll0, _ = _maximise(lik, {**fixed, lev: 0.0}, scale)
+        stat = max(2.0 * (ll - ll0), 0.0)
+        tests.append(LevelTest(factor=fac, ll0=float(ll0), LRT=stat,
+                             pval=float(stats.chi2.sf(stat, 1)), sigma2_0=tuple(map(float, s0))))
+
+    _, Mi, _, _, Ai, _ = lik.parts(s2)
+    Rinv = np.linalg.inv(lik.R)                     # X = Q R: beta = R^-1 (Q'M^-1 Q)^-1 Q'M^-1 y
+    vb = Rinv @ Ai @ Rinv.T
+    beta = Rinv @ (Ai @ (lik.X.T @ (Mi @ y)))
+    se = np.sqrt(np.diag(vb))
+    zval = beta / se
+    alpha = (100.0 - level) / 100.0
+    df = k - p if test == "t" else None
+    if test == "t":
+        pval = 2.0 * special.stdtr(df, -np.abs(zval))
+        crit = -float(special.stdtrit(df, alpha / 2.0))
+    else:
+        pval = 2.0 * special.ndtr(-np.abs(zval))
+        crit = -float(special.ndtri(alpha / 2.0))
+    # heterogeneity with the sampling variances alone
+    W0 = 1.0 / v
+    XW = X.T * W0
+    P0 = np.diag(W0) - XW.T @ np.linalg.solve(XW @ X, XW)
+    QE = float(y @ P0 @ y)
+    QEp = float(stats.chi2.sf(QE, k - p))
+    vt = (k - p) / float(np.trace(P0))
+    tot = s2[0] + s2[1] + vt
+    btt = tuple(range(1, p)) if p > 1 else (0,)
+    bb = beta[list(btt)]
+    QM = float(bb @ np.linalg.solve(vb[np.ix_(btt, btt)], bb))
+    m = len(btt)
+    if test == "t":
+        QM /= m
+        QMp, QMdf = float(special.fdtrc(m, k - p, QM)), (m, k - p)
+    else:
+        QMp, QMdf = float(stats.chi2.sf(QM, m)), (m, None)
+    one = (lambda a: float(a[0])) if p == 1 else (lambda a: a)
+    return RMAMVResult(
+        yi=y, vi=v, X=X, coef_names=tuple(names), slab=labels, cluster_name=cname,
+        es_name=ename, cluster_codes=c_codes, es_codes=e_codes, method=method, test=test,
+        level=level, k=k, p=p, n_clusters=n1, beta=beta, se=one(se), zval=one(zval),
+        pval=one(pval), ci_lb=one(beta - crit * se), ci_ub=one(beta + crit * se), vb=vb,
+        sigma2=(float(s2[0]), float(s2[1])), s_nlevels=(n1, n2),
+        sigma2_fixed=(0 in fixed, 1 in fixed), QE=QE, QEp=QEp, QM=QM,
+        QMp=QMp, QMdf=QMdf, btt=btt, df=df, ll=float(ll), vt=vt,
+        I2=(100.0 * s2[0] / tot, 100.0 * s2[1] / tot), I2_total=100.0 * (s2[0] + s2[1]) / tot,
+        lrt=tuple(tests), iterations=iters, terms=tuple(terms) if terms is not None else None)
+
+
+# --------------------------------------------------------------------------- robust
+def _sym_power(A, power):
+    """Symmetric matrix power by eigen-decomposition, eigenvalues <= 1e-12 set to 0
+    (clubSandwich's matrix_power)."""
+    val, vec = np.linalg.eigh((A + A.T) / 2.0)
+    vp = np.where(val > 1e-12, np.abs(val) ** power, 0.0)
+    return (vec * vp) @ vec.T
+
+
+def robust(res, cluster=None, adjust="CR2", level=None):
+    """Cluster-robust (sandwich) tests of the coefficients with Satterthwaite df.
+
+    Parameters
+    ----------
+    res : RMAMVResult or RMAResult
+        A fit of :func:`rma_mv` or of :func:`runecon.rma` (tests "z" or "t").
+    cluster : array-like, optional
+        Cluster of each effect (default for ``rma_mv`` results: its level-3 cluster;
+        required for ``rma`` results). The model's random effects must be nested in it.
+    adjust : {"CR2", "CR1", "CR0"}
+        Small-sample adjustment of the residuals.
+    level : float, optional
+        Confidence level in percent (default: the model's).
+
+    Returns
+    -------
+    RobustResult
+
+    Notes
+    -----
+    As clubSandwich's ``coef_test(res, vcov = adjust, test = "Satterthwaite")`` with the
+    model's inverse-variance working weights W_j = M_j^-1 (Pustejovsky & Tipton 2018,
+    doi:10.1080/07350015.2016.1247004; Tipton & Pustejovsky 2015,
+    doi:10.3102/1076998615606099). With the model variance vb = (X'WX)^-1, residuals
+    e_j = y_j - X_j beta and E_j = X_j' W_j A_j:
+    V_CR = vb (sum_j E_j e_j e_j' E_j') vb, where A_j = I (CR0), sqrt(J/(J - 1)) I (CR1), and
+    for CR2 A_j = R_j' G_j^(-1/2) R_j with M_j = R_j'R_j (Cholesky) and
+    G_j = R_j (I - X_j vb X_j' W_j) M_j R_j' (symmetric inverse square root). The
+    Satterthwaite df of coefficient i are (tr P_i)² / sum(P_i²) for the J×J matrix
+    P_i[j, l] = [j = l] |g_ij|² - h_ij'h_il, g_ij = (vb E_j R_j')_i, h_ij = (vb E_j X_j L)_i,
+    L L' = vb.
+    """
+    if adjust not in ADJUSTMENTS:
+        raise InputError("adjust", f"unknown adjustment {adjust!r}; valid: {', '.join(ADJUSTMENTS)}")
+    level = res.level if level is None else _level(level)
+    k, X, y = res.k, res.X, res.yi
+    if isinstance(res, RMAMVResult):
+        s = res.sigma2
+        c1, c2 = res.cluster_codes, res.es_codes
+        M = np.diag(res.vi) + s[0] * (c1[:, None] == c1[None, :]) + s[1] * (c2[:, None] == c2[None, :])
+        if cluster is None:
+            cl = c1
+        else:
+            cl, _ = _codes(cluster, "cluster", k, None)
+            for inner in (c1, c2):
+                if any(len(set(cl[inner == u])) > 1 for u in np.unique(inner)):
+                    raise InputError("cluster", "the model's random effects are not nested within "
+                                                "this clustering variable")
+    elif isinstance(res, RMAResult):
+        if res.test not in TESTS:
+            raise InputError("res", f"robust() supports rma fits with test 'z' or 't', not {res.test!r}")
+        if cluster is None:
+            raise InputError("cluster", "is required for an rma() result (one value per study)")
+        cl, _ = _codes(cluster, "cluster", k, None)
+        M = np.diag(res.vi + res.tau2)
+    else:
+        raise InputError("res", "must be a result of runecon.rma_mv() or runecon.rma()")
+    J = int(cl.max()) + 1
+    if J < 2:
+        raise TooFewStudiesError("cluster", "cluster-robust variance needs at least two clusters")
+    p = X.shape[1]
+    W = np.linalg.inv(M)
+    vb = np.linalg.inv(X.T @ W @ X)
+    beta = vb @ X.T @ W @ y
+    e = y - X @ beta
+    Lvb = np.linalg.cholesky(vb)
+    meat = np.zeros((p, p))
+    Gsq = np.zeros((J, p))          # |g_ij|^2 per cluster and coefficient
+    Hs = np.zeros((J, p, p))        # rows h_ij (length p) per cluster
+    for j in range(J):
+        idx = np.flatnonzero(cl == j)
+        Xj, Mj = X[idx], M[np.ix_(idx, idx)]
+        Wj = np.linalg.inv(Mj)
+        Ej = Xj.T @ Wj
+        Rj = np.linalg.cholesky(Mj).T
+        if adjust == "CR2":
+            IH = np.eye(len(idx)) - Xj @ vb @ Xj.T @ Wj
+            Gj = Rj @ IH @ Mj @ Rj.T
+            Ej = Ej @ (Rj.T @ _sym_power(Gj, -0.5) @ Rj)
+        elif adjust == "CR1":
+            Ej = Ej * math.sqrt(J / (J - 1))
+        u = Ej @ e[idx]
+        meat += np.outer(u, u)
+        ME = vb @ Ej
+        Gsq[j] = np.sum((ME @ Rj.T) ** 2, axis=1)
+        Hs[j] = ME @ Xj @ Lvb
+    V = vb @ meat @ vb
+    se = np.sqrt(np.diag(V))
+    tval = beta / se
+    dfs = np.empty(p)
+    for i in range(p):
+        P = -(Hs[:, i, :] @ Hs[:, i, :].T)
+        P[np.diag_indices(J)] += Gsq[:, i]
+        dfs[i] = np.trace(P) ** 2 / np.sum(P ** 2)
+    pval = 2.0 * special.stdtr(dfs, -np.abs(tval))
+    crit = -special.stdtrit(dfs, (100.0 - level) / 200.0)
+    one = (lambda a: float(a[0])) if p == 1 else (lambda a: a)
+    return RobustResult(coef_names=tuple(res.coef_names), adjust=adjust, n_clusters=J,
+                        level=level, beta=one(beta), se=one(se), tval=one(tval), df=one(dfs),
+                        pval=one(pval), ci_lb=one(beta - crit * se), ci_ub=one(beta + crit * se),
+                        vcov=V)
