@@ -527,7 +527,7 @@ def gosh(data, ax=None, *, hexbin=None, gridsize=40, column="estimate",
         ax.hexbin(x, y, gridsize=gridsize, mincnt=1, bins="log", cmap="viridis",
                   linewidths=0, label="subsets")
     else:
-        ax.scatter(x, y, s=6, color=CYCLE[0], alpha=0.5, lw=0, label="subsets")
+        ax.scatter(x, y, s=9, color=CYCLE[0], alpha=0.6, lw=0, label="subsets")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("I\u00b2 (%)")
     return ax

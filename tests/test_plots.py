@@ -429,3 +429,46 @@ def test_plot_functions_never_save_or_show(monkeypatch, res):
     plots.forest(res)
     plots.leave1out(__import__("runecon.sensitivity").sensitivity.leave1out(res))
     assert called == []
+
+
+# ----------------------------------------------------------------------------- savefig
+def _tiny():
+    with style.context():
+        fig, ax = plt.subplots(figsize=(2, 1.5))
+        ax.plot([0, 1], [0, 1])
+        ax.set_title("x")
+    return fig
+
+
+def test_save_formats_and_layout_restored(tmp_path, monkeypatch):
+    from runecon.savefig import save
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    fig = _tiny()
+    engine = fig.get_layout_engine()
+    paths = save(fig, tmp_path / "sub" / "f", formats=("pdf", "svg", "png"), dpi=50)
+    assert [p.name for p in paths] == ["f.pdf", "f.svg", "f.png"]
+    assert fig.get_layout_engine() is engine
+    pdf = paths[0].read_bytes()
+    assert b"/CreationDate" not in pdf and b"/Producer" not in pdf
+    assert "<dc:date>" not in paths[1].read_text()
+
+
+def test_save_honours_source_date_epoch(tmp_path, monkeypatch):
+    from runecon.savefig import save
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "86400")      # 1970-01-02 00:00:00 UTC
+    paths = save(_tiny(), tmp_path / "f", formats="pdf,svg")
+    assert b"/CreationDate (D:19700102000000Z)" in paths[0].read_bytes()
+    assert "<dc:date>1970-01-02T00:00:00</dc:date>" in paths[1].read_text()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(InputError, match="SOURCE_DATE_EPOCH"):
+        save(_tiny(), tmp_path / "g", formats=("png",))
+
+
+@pytest.mark.parametrize("formats", [("jpg",), (), "pdf,eps"])
+def test_save_bad_formats(tmp_path, formats):
+    from runecon.savefig import save
+
+    with pytest.raises(InputError, match="formats"):
+        save(_tiny(), tmp_path / "f", formats=formats)
