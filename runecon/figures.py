@@ -451,23 +451,22 @@ def bayes_balsalobre(fig):
 def render(name):
     """Draw the registered figure ``name`` in the runecon style: ``(Figure, numbers)``.
 
-    The caller closes the figure (``matplotlib.pyplot.close(fig)``).
+    The Figure is made without pyplot (no GUI backend, nothing to close); in a notebook,
+    display it with ``IPython.display.display(fig)``.
     """
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure as MplFigure
 
     if name not in REGISTRY:
         raise InputError("name", f"unknown figure {name!r}; known: {', '.join(REGISTRY)}")
     spec = REGISTRY[name]
     with context():
-        fig = plt.figure(figsize=spec.size)
+        fig = MplFigure(figsize=spec.size)
         numbers = spec.func(fig)
     return fig, numbers
 
 
 def build(name, out="figures", formats=("pdf", "svg", "png"), dpi=DEFAULT_DPI):
     """Write one figure (all formats) and its numbers JSON; return the paths written."""
-    import matplotlib.pyplot as plt
-
     formats = check_formats(formats)
     spec = REGISTRY.get(name)
     if spec is None:
@@ -475,10 +474,7 @@ def build(name, out="figures", formats=("pdf", "svg", "png"), dpi=DEFAULT_DPI):
     out = Path(out)
     with context():
         fig, numbers = render(name)
-        try:
-            paths = save(fig, out / name, formats=formats, dpi=dpi)
-        finally:
-            plt.close(fig)
+        paths = save(fig, out / name, formats=formats, dpi=dpi)
     record = {"name": name, "caption": spec.caption, "sources": list(spec.sources),
               "width_in": spec.size[0], "height_in": spec.size[1],
               "data_version": data_version(), "numbers": numbers}
