@@ -409,8 +409,8 @@ def sensitivity(fig):
 
 @figure("funnel_methods", "Contour-enhanced funnel plot of the 81 Llanos-Lagos 2024a running "
         "economy effect sizes around zero (shades: two-sided p-value bands) with the REML "
-        "estimate (black line) and trim-and-fill (L0; filled studies open, adjusted estimate "
-        "dashed); effect sizes treated as independent.",
+        "estimate (black line) and trim-and-fill (L0; filled studies, if any, open and the "
+        "adjusted estimate dashed; k0 in the JSON); effect sizes treated as independent.",
         [LLANOS_A, "data/outcomes.csv"], width="single", height=2.6)
 def funnel_methods(fig):
     from .models import rma

@@ -209,6 +209,7 @@ def test_funnel_grid(res, make_ax, with_tf, legend):
     if with_tf:
         filled = _collections(out, "filled")
         assert len(filled) == (1 if tf.k0 else 0)
+        assert len([l for l in out.lines if l.get_label() == "trimfill"]) == (1 if tf.k0 else 0)
         if tf.k0:
             assert len(filled[0].get_offsets()) == tf.k0
     assert (out.get_legend() is not None) == legend
@@ -224,7 +225,14 @@ def test_funnel_trimfill_points():
     tf = trimfill(r)
     assert tf.k0 > 0
     ax = plots.funnel(funnel_data(r), trimfill=tf)
-    assert len(_collections(ax, "filled")[0].get_offsets()) == tf.k0
+    filled = _collections(ax, "filled")[0].get_offsets()
+    assert len(filled) == tf.k0
+    # filled studies are mirror images: their (yi, sei) are the added rows of the refit
+    fy, fv = tf.fit.yi[tf.fill], tf.fit.vi[tf.fill]
+    np.testing.assert_allclose(sorted(filled[:, 0]), sorted(fy), atol=EXACT)
+    np.testing.assert_allclose(sorted(filled[:, 1]), sorted(np.sqrt(fv)), atol=EXACT)
+    line = [l for l in ax.lines if l.get_label() == "trimfill"]
+    assert len(line) == 1 and line[0].get_xdata()[0] == pytest.approx(tf.estimate, abs=EXACT)
 
 
 def test_funnel_bad_input(res):
