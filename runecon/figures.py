@@ -299,6 +299,41 @@ def performance(fig):
                            ["high_load", "combined", "plyometric"], "Hedges g (performance)")
 
 
+@figure("performance_forest", "Forest plot of running performance by training method "
+        "(Llanos-Lagos 2024b data, review protocol: Hedges g, negative = better; one effect per "
+        "training group). Each block: two-level REML random-effects model with t-based 95% CI "
+        "(diamond) and prediction interval (dotted); bottom: all comparisons; test of subgroup "
+        "differences (Qb). n: training + control participants of the comparison; weight: "
+        "within the block's model.",
+        [LLANOS_B, "data/outcomes.csv", "data/groups.csv", "data/studies.csv"],
+        width="double", height=5.6)
+def performance_forest(fig):
+    from .models import rma
+    from .subgroups import subgroups
+
+    c = _comparisons("running_performance", "llanoslagos2024b")
+    order = {"high_load": 0, "combined": 1, "plyometric": 2}
+    c = c.assign(_o=c["method"].map(order)).sort_values(["_o", "study_id", "group_id"],
+                                                         kind="stable")
+    st = _table("studies").set_index("study_id")
+    base = [f"{st.at[r['study_id'], 'first_author']} {st.at[r['study_id'], 'year']} · "
+            f"{str(r['measure']).replace(' (s)', '')}" for _, r in c.iterrows()]
+    dup = pd.Series(base).duplicated(keep=False).to_numpy()
+    labels = [b.replace(" · ", f" ({g.replace('_', ' ')}) · ", 1) if d else b
+              for b, d, g in zip(base, dup, c["group_id"])]
+    yi, vi = c["yi"].to_numpy(float), c["vi"].to_numpy(float)
+    groups = c["method"].str.replace("_", " ").to_numpy()
+    sg = subgroups(yi, vi, groups, method="REML", tau2="separate", test="t")
+    overall = rma(yi, vi, test="t", slab=labels)
+    ax = fig.subplots()
+    plots.forest(sg, ax, overall=overall, groups=groups, n=(c["n1"] + c["n2"]).to_numpy(),
+                 columns=("n", "estimate", "weight"), xlabel="Hedges g (running performance)",
+                 favours=("favours strength training", "favours control"))
+    return {"overall": _rma_numbers(overall),
+            "subgroups": {str(g): _rma_numbers(f) for g, f in zip(sg.table["group"], sg.fits)},
+            "Qb": sg.Qb, "Qb_df": sg.df, "Qb_pval": sg.pval, "statistic": sg.statistic}
+
+
 @figure("speed_moderation", "Does the effect on running economy depend on the test speed? "
         "Meta-regression (REML, independent effects) of the Llanos-Lagos 2024a effect sizes "
         "with speed printed in km/h on speed; bubbles ∝ weight, band = 95% CI of the line, "
