@@ -238,4 +238,5 @@ def test_performance_forest_image():
     assert xy[np.argmax(xy[:, 1]), 0] == pytest.approx(numbers["overall"]["estimate"], abs=1e-6)
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert sum("Qb(2)" in t for t in labels) == 1
-    assert len(set(labels)) == len(labels)          # no duplicated study rows
+    rows = [t for t in labels if " · " in t]        # study rows: "Author Year · measure"
+    assert len(rows) == 28 and len(set(rows)) == 28   # no duplicated study rows
