@@ -155,8 +155,8 @@ def _balsalobre():
     re = _table("reported_effects")
     b = re[re["review_id"] == "balsalobre2016"]
     sei = ((b["ci_ub"] - b["ci_lb"]) / (2 * Z95)).to_numpy(float)
-    labels = [f"{s[:-4].capitalize()} {s[-4:]}".replace("Storen", "Støren")
-              for s in b["study_id"]]
+    st = _table("studies").set_index("study_id")
+    labels = [f"{st.at[s, 'first_author']} {st.at[s, 'year']}" for s in b["study_id"]]
     return rma(b["estimate"].to_numpy(float), sei=sei, slab=labels), b
 
 
