@@ -72,6 +72,11 @@ def test_style_constants_and_palette():
         assert rc["font.sans-serif"][0] == "DejaVu Sans"
         cyc = [c.upper().lstrip("#") for c in rc["axes.prop_cycle"].by_key()["color"]]
         assert cyc == [c.lstrip("#") for c in style.CYCLE]
+        # the glyphs come from the font file shipped with matplotlib, not a system copy
+        from matplotlib import font_manager
+
+        path = font_manager.findfont(font_manager.FontProperties(family="sans-serif"))
+        assert "mpl-data" in path and path.endswith("DejaVuSans.ttf")
     before = matplotlib.rcParams["svg.hashsalt"]
     with style.context():
         pass
