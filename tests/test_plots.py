@@ -75,7 +75,7 @@ def test_style_constants_and_palette():
         # the glyphs come from the font file shipped with matplotlib, not a system copy
         from matplotlib import font_manager
 
-        path = font_manager.findfont(font_manager.FontProperties(family="sans-serif"))
+        path = font_manager.findfont(font_manager.FontProperties(family=["sans-serif"]))
         assert "mpl-data" in path and path.endswith("DejaVuSans.ttf")
     before = matplotlib.rcParams["svg.hashsalt"]
     with style.context():
