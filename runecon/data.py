@@ -69,9 +69,16 @@ class _Table:
         self.rows: list[dict] = []
         self.lines: list[int] = []
         try:
-            with open(self.path, newline="", encoding="utf-8") as fh:
+            # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") is not part of the header
+            with open(self.path, newline="", encoding="utf-8-sig") as fh:
                 reader = csv.reader(fh)
                 self.header = next(reader, [])
+                seen = set()
+                for col in self.header:   # dict(zip()) below would keep only the last one
+                    if col in seen:
+                        self.problems.append(DataProblem(self.path, 1, col, None,
+                                                         "duplicate column name"))
+                    seen.add(col)
                 for rec in reader:
                     if not any(rec):
                         continue
@@ -107,6 +114,8 @@ def _check_cell(field: dict, value: str):
         if not _NUMBER.match(value):
             return "not a number"
         x = float(value)
+        if not math.isfinite(x):   # e.g. 1e400 would be read as inf
+            return "not a finite number (out of the range of a 64-bit float)"
     elif t == "integer":
         if not _INTEGER.match(value):
             return "not an integer"

@@ -177,7 +177,8 @@ def escalc(measure, *, m1i=None, sd1i=None, n1i=None, m2i=None, sd2i=None, n2i=N
     ------
     runecon.errors.InputError
         Unknown measure or vtype, mismatched lengths, SD <= 0, n < 2, |ri| > 1, missing or
-        non-finite values, ROM/ROMC means whose ratio is not positive.
+        non-finite values, ROM/ROMC means whose ratio is not positive, an argument the
+        measure does not use (e.g. ``ri`` with ``"SMD"``, ``sd2i`` with ``"SMCR"``).
 
     Notes
     -----
@@ -207,11 +208,17 @@ def escalc(measure, *, m1i=None, sd1i=None, n1i=None, m2i=None, sd2i=None, n2i=N
                                     "escalc_prepost)")
     required, vtypes = MEASURES[measure]
     if measure in ("MC", "SMCC", "SMCR", "ROMC"):
+        if ni is not None and n1i is not None:
+            raise InputError("n1i", f"measure {measure!r} takes one sample size: give ni "
+                                    "(or n1i as its alias), not both")
         if ni is None and n1i is not None:
-            ni = n1i
-        args = dict(m1i=m1i, sd1i=sd1i, m2i=m2i, sd2i=sd2i, ni=ni, ri=ri)
-    else:
-        args = dict(m1i=m1i, sd1i=sd1i, n1i=n1i, m2i=m2i, sd2i=sd2i, n2i=n2i)
+            ni, n1i = n1i, None
+    given = dict(m1i=m1i, sd1i=sd1i, n1i=n1i, m2i=m2i, sd2i=sd2i, n2i=n2i, ni=ni, ri=ri)
+    unused = [nm for nm, v in given.items() if v is not None and nm not in required]
+    if unused:   # never drop an argument silently
+        raise InputError(unused[0], f"measure {measure!r} does not use "
+                                    f"{', '.join(unused)}; it needs {', '.join(required)}")
+    args = {nm: given[nm] for nm in required}
     a, k = _gather(args, data, required, measure)
     vt = _vtype(vtype, vtypes, k, measure)
 

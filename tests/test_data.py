@@ -526,3 +526,114 @@ def test_schema_declares_keys_enums_and_units():
     assert out["speed_kmh"]["unit"] == "km/h"
     assert {fk["reference"]["resource"] for fk in res["outcomes"]["foreignKeys"]} == \
         {"studies", "groups"}
+
+
+# ----------------------------------------------------------------------- bad input (audit)
+@pytest.mark.parametrize("kw, column, value", [
+    (dict(sd="1e400"), "sd", "1e400"),        # overflows to inf when read as a float
+    (dict(mean="-1e999"), "mean", "-1e999"),
+])
+def test_a_number_out_of_float_range_is_reported_not_read_as_inf(tmp_path, kw, column, value):
+    p = _write(tmp_path, "outcomes", [OUT_HEADER, _out_row(**kw)])
+    probs = _problems(p)
+    assert [(q.line, q.column, q.value) for q in probs] == [(2, column, value)]
+    assert "finite" in probs[0].message
+
+
+def test_a_duplicated_column_name_is_reported(tmp_path):
+    # with two 'sd' columns one of them would otherwise be dropped without a word
+    p = _write(tmp_path, "outcomes", [OUT_HEADER + ",sd", _out_row() + ",9"])
+    probs = _problems(p)
+    assert [(q.line, q.column, q.message) for q in probs] == \
+        [(1, "sd", "duplicate column name")]
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_column_name(tmp_path):
+    p = tmp_path / "outcomes.csv"
+    p.write_bytes(b"\xef\xbb\xbf" + (OUT_HEADER + "\n" + _out_row() + "\n").encode("utf-8"))
+    assert load_csv(p).columns[0] == "record_id"
+
+
+# ----------------------------------------------------------------------- corrections (audit)
+def _typed_cell(text, name, column):
+    """A CSV cell typed by hand from the schema (not through the loader)."""
+    import json
+    pkg = json.loads((Path(config.DATA_DIR) / "datapackage.json").read_text(encoding="utf-8"))
+    (res,) = [r for r in pkg["resources"] if r["name"] == name]
+    (field,) = [f for f in res["schema"]["fields"] if f["name"] == column]
+    t = field.get("type", "string")
+    if text == "":
+        return None
+    return float(text) if t == "number" else int(text) if t == "integer" else \
+        (text == "true") if t == "boolean" else text
+
+
+def _raw_by_key(name):
+    import json
+    pkg = json.loads((Path(config.DATA_DIR) / "datapackage.json").read_text(encoding="utf-8"))
+    (res,) = [r for r in pkg["resources"] if r["name"] == name]
+    pk = res["schema"]["primaryKey"]
+    pk = [pk] if isinstance(pk, str) else pk
+    return pk, {"|".join(r[c] for c in pk): r for r in raw_rows(name)}
+
+
+def test_every_correction_row_matches_the_raw_csv_and_what_load_does():
+    """For each row of corrections.csv, read the target table's CSV as text: the printed
+    cell equals ``printed_value``; load(corrected=False) gives the printed value and
+    load(corrected=True) the ``corrected_value`` exactly where ``applied`` is true, and
+    changes no other cell of the package."""
+    corr = raw_rows("corrections")
+    assert len(corr) == 78
+    applied_cells = {}
+    for c in corr:
+        name, key, col = c["table"], c["key"], c["column"]
+        pk, raw = _raw_by_key(name)
+        assert key in raw, c["correction_id"]
+        if c["applied"] == "true":
+            assert raw[key][col] == c["printed_value"], c["correction_id"]
+            assert c["corrected_value"] != "", c["correction_id"]
+            applied_cells[(name, key, col)] = c
+    tables = {c["table"] for c in corr}
+    n_changed = 0
+    for name in tables:
+        pk, raw = _raw_by_key(name)
+        printed, fixed = load(name, corrected=False), load(name, corrected=True)
+        keys = ["|".join(str(v) for v in vals) for vals in zip(*(printed[c] for c in pk))]
+        for i, key in enumerate(keys):
+            for col in printed.columns:
+                a, b = printed.at[i, col], fixed.at[i, col]
+                same = (a is b) or (a == b) or (isinstance(a, float) and math.isnan(a)
+                                                and isinstance(b, float) and math.isnan(b))
+                c = applied_cells.get((name, key, col))
+                if c is None:
+                    assert same, (name, key, col, a, b)
+                    continue
+                n_changed += 1
+                assert a == _typed_cell(c["printed_value"], name, col), c["correction_id"]
+                assert b == _typed_cell(c["corrected_value"], name, col), c["correction_id"]
+                assert col in fixed.at[i, "corrected"].split(";"), c["correction_id"]
+            if not any((name, key, col) in applied_cells for col in printed.columns):
+                assert fixed.at[i, "corrected"] == "", (name, key)
+    # 66 SD corrections (SE -> SD) and the 80 -> 81 effect-size count: 67 applied cells
+    assert n_changed == len(applied_cells) == 67
+
+
+def test_applied_sd_corrections_follow_their_stated_rule():
+    """Hand check of the SE -> SD rows: corrected = printed x sqrt(n), n as printed in the
+    same outcomes row (the rule column says so), to the 10 significant digits written."""
+    _, raw = _raw_by_key("outcomes")
+    n_checked = 0
+    for c in raw_rows("corrections"):
+        if c["applied"] != "true" or c["column"] != "sd" or "sqrt(n)" not in c["rule"]:
+            continue
+        row = raw[c["key"]]
+        expected = float(c["printed_value"]) * math.sqrt(int(row["n"]))
+        assert float(c["corrected_value"]) == pytest.approx(expected, rel=SIG10), \
+            c["correction_id"]
+        assert f"sqrt({row['n']})" in c["rule"], c["correction_id"]
+        n_checked += 1
+    assert n_checked >= 60
+
+
+#: corrected values are written with 10 significant digits (e.g. 13.85640646)
+SIG10 = 5e-10

@@ -243,3 +243,24 @@ def test_bad_input_other():
     with pytest.raises(InputError) as e:
         runecon.p_to_se(1.0, 0.0)
     assert e.value.argument == "p"
+
+
+@pytest.mark.parametrize("measure, extra, argument", [
+    ("SMD", dict(ri=[0.5, 0.5]), "ri"),           # a correlation SMD does not use
+    ("MD", dict(ni=[10, 10]), "ni"),
+    ("SMCR", dict(sd2i=[1.0, 1.0]), "sd2i"),      # SMCR standardises by sd1i only
+    ("SMCC", dict(n1i=[5, 5]), "n1i"),            # ni and its alias n1i both given
+])
+def test_an_argument_the_measure_does_not_use_is_an_error(measure, extra, argument):
+    """Nothing is dropped silently: an unused argument is named, not ignored."""
+    if measure in ("SMD", "MD"):
+        kw = {**BASE, **extra}
+    else:
+        kw = dict(m1i=[1, 2], m2i=[0, 1], sd1i=[1, 1], sd2i=[1, 1], ni=[5, 5], ri=[0.5, 0.5])
+        if measure == "SMCR":
+            del kw["sd2i"]
+        kw.update(extra)
+    with pytest.raises(InputError) as e:
+        escalc(measure, **kw)
+    assert e.value.argument == argument
+    assert "does not use" in str(e.value) or "not both" in str(e.value)

@@ -348,6 +348,10 @@ def test_tte_to_speed_increasing_in_ratio(r1, r2, model):
     (lambda: ph.predict_race_times(vo2max=50, re_change_pct=-5, models=["cs_scaled"]), "models"),
     (lambda: ph.predict_race_times(race=(5000, 0), re_change_pct=-5), "time_s"),
     (lambda: ph.predict_race_times(vo2max=50, tte_ratio=1.2, cs_mps=6.0), "tte_speed_mps"),
+    # a height in centimetres is a unit error, not a 180 m tall runner (BSA ≈ 53 m²)
+    (lambda: ph.body_surface_area_m2(70, 180), "height_m"),
+    (lambda: ph.speed_gain(0.03, 4.0, "diprampero_air", body_mass_kg=70, height_m=180), "height_m"),
+    (lambda: ph.predict_race_times(vo2max=50, re_change_pct=-5, height_m=180), "height_m"),
 ])
 def test_bad_input_names_argument(call, argument):
     with pytest.raises(InputError) as exc:
@@ -364,6 +368,7 @@ def test_bad_input_names_argument(call, argument):
     (lambda: ph.speed_gain(0.03, 7.0), "1.78-6"),            # Kipp curve beyond its range
     (lambda: ph.speed_gain(0.03, 1.5), "1.78-6"),
     (lambda: ph.predict_race_times(vo2max=90, re_change_pct=-3), "30-85"),
+    (lambda: ph.critical_speed_from_vdot(10), "30-85"),      # CS from the Daniels curve
 ])
 def test_warnings_name_valid_range(call, valid_range):
     with pytest.warns(RuneconWarning, match=valid_range):

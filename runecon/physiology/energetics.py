@@ -39,6 +39,10 @@ PERONNET_AIR_COEF = 0.4
 SPEED_GAIN_MODELS = ("kipp2019", "daniels", "diprampero", "diprampero_air")
 
 
+#: Heights at or above this (m) are taken as a unit error (centimetres given for metres).
+MAX_HEIGHT_M = 3.0
+
+
 def body_surface_area_m2(body_mass_kg, height_m):
     """Body surface area (DuBois & DuBois 1916).
 
@@ -62,6 +66,9 @@ def body_surface_area_m2(body_mass_kg, height_m):
     k, a, b = DUBOIS_BSA_COEF
     m = as_positive("body_mass_kg", body_mass_kg)
     h = as_positive("height_m", height_m)
+    if np.any(h >= MAX_HEIGHT_M):   # a height in cm would give a BSA of ~50 m² silently
+        raise InputError("height_m", f"is in metres (e.g. 1.75); got {height_m!r}, which "
+                                     "looks like centimetres: divide by 100.")
     return scalar_or_array(k * m ** a * (100.0 * h) ** b)
 
 
