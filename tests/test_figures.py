@@ -99,6 +99,11 @@ def test_numbers_json(built):
     assert {"estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "I2"} <= set(m)
     # Balsalobre-Fernández 2016, abstract: -1.42 [-2.23, -0.60], I2 = 61 %
     assert m["estimate"] == pytest.approx(-1.42, abs=PAPER_TOL)
+    # ... reproduced to the printed 2 decimals by DerSimonian-Laird on the Table 3 values
+    dl = json.loads((a / "balsalobre_forest.json").read_text())["numbers"]["model_DL"]
+    assert dl["method"] == "DL"
+    for key, printed in (("estimate", -1.42), ("ci_lb", -2.23), ("ci_ub", -0.60)):
+        assert abs(dl[key] - printed) <= 0.005 + 1e-9, key
 
 
 def test_index_lists_every_figure(built):
