@@ -364,7 +364,8 @@ def speed_moderation(fig):
 @figure("race_time", "What the pooled Balsalobre effect could mean on race day: predicted "
         "change in race time for a runner with the Støren 2008 strength group's mean VO2max "
         "(61 ml/kg/min, used as VDOT) given the re-analysed SMD of running economy and its "
-        "95% CI (converted with a 6% between-runner CV), under each physiology model; open "
+        "95% CI (converted with the 6% between-runner CV of trained runners' RE, preset "
+        "'trained_lab'), under each physiology model; open "
         "markers lie outside a model's valid range.",
         [BALSALOBRE, STOREN, LLANOS_A + " (Table 2: VO2max)",
          "runecon.physiology (Daniels & Gilbert 1979; di Prampero 1986, "
@@ -377,13 +378,17 @@ def race_time(fig):
     g = _table("groups")
     vo2 = float(g[(g["study_id"] == "storen2008") & (g["group_id"] == "high_load")]
                 ["vo2max"].iloc[0])
-    pred = predict_race_times(vo2max=vo2, smd=res.estimate, ci=(res.ci_lb, res.ci_ub))
+    from .physiology.effects import CV_PRESETS
+
+    pred = predict_race_times(vo2max=vo2, smd=res.estimate, ci=(res.ci_lb, res.ci_ub),
+                              cv="trained_lab")
     df = pred.to_frame()
     ax = fig.subplots()
     plots.race_time(df, ax, y="delta_pct")
     keep = ["distance", "model", "baseline_s", "delta_s", "delta_lb_s", "delta_ub_s",
             "delta_pct", "in_valid_range"]
-    return {"vo2max": vo2, "smd": {"estimate": res.estimate, "ci_lb": res.ci_lb,
+    return {"vo2max": vo2, "cv": {"preset": "trained_lab",
+                                  "value": CV_PRESETS["trained_lab"].cv}, "smd": {"estimate": res.estimate, "ci_lb": res.ci_lb,
                                    "ci_ub": res.ci_ub},
             "predictions": df[keep].to_dict("records")}
 

@@ -220,6 +220,8 @@ def test_race_time_image():
         assert {"daniels", "diprampero", "kipp2019"} <= models
         # Støren 2008 strength group VO2max 61 ml/kg/min (Llanos-Lagos 2024a Table 2)
         assert numbers["vo2max"] == 61
+        # the caption's "6% between-runner CV" is the preset actually used
+        assert numbers["cv"]["value"] == 0.06 and "6%" in figures.REGISTRY["race_time"].caption
         # a better economy shortens every race in every model
         assert all(r["delta_s"] < 0 for r in numbers["predictions"])
     finally:
