@@ -85,17 +85,21 @@ def _favours(ax, favours, refline):
 
 def _columns(ax, rows, header, widths):
     """Text columns right of the axes: ``rows`` = list of (y, tuple of str)."""
+    from matplotlib.transforms import blended_transform_factory, offset_copy
+
     x0 = 6.0
-    for j, (h, w) in enumerate(zip(header, widths)):
+    for j, h in enumerate(header):
         x = x0 + sum(widths[:j])
-        ax.annotate(h, xy=(1.0, 1.0), xycoords="axes fraction", xytext=(x, 2),
-                    textcoords="offset points", ha="left", va="bottom", fontsize=6.5,
-                    fontweight="bold")
+        head = offset_copy(ax.transAxes, fig=ax.figure, x=x, y=2, units="points")
+        ax.text(1.0, 1.0, h, transform=head, ha="left", va="bottom", fontsize=6.5,
+                fontweight="bold")
+        # x in axes fraction (right edge) + x points, y in data: one transform per column
+        cell = offset_copy(blended_transform_factory(ax.transAxes, ax.transData),
+                           fig=ax.figure, x=x, y=0, units="points")
         for y, cells in rows:
             if cells[j]:
-                ax.annotate(cells[j], xy=(1.0, y), xycoords=("axes fraction", "data"),
-                            xytext=(x, 0), textcoords="offset points", ha="left",
-                            va="center", fontsize=6.5)
+                ax.text(1.0, y, cells[j], transform=cell, ha="left", va="center",
+                        fontsize=6.5)
 
 
 def _xlim(ax, lo, hi, refline):

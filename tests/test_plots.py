@@ -162,7 +162,7 @@ def test_forest_subgroups(sub, res):
     assert max(heavy) < min(plyo) or max(plyo) < min(heavy)
     # n follows its study: D 2010 has n = 20 -> its row holds "20" and D's estimate
     y_of = {t.get_text(): t.get_position()[1] for t in ax.get_yticklabels()}
-    cells = {(round(t.xy[1], 6), t.get_text()) for t in ax.texts if hasattr(t, "xy")}
+    cells = {(round(t.get_position()[1], 6), t.get_text()) for t in ax.texts}
     assert (round(y_of["D 2010"], 6), "20") in cells
     assert (round(y_of["F 2015"], 6), "9") in cells
     # subgroup diamond apex at the subgroup's own estimate
