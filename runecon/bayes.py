@@ -196,7 +196,7 @@ def _integrate_tau(logpost, c0, upper, n0, checks, scale):
     _QUAD_RTOL.
     """
     c, alpha = c0, 1.0
-    for _ in range(5):                      # re-centre the map on the posterior
+    for _ in range(10):                     # re-centre the map on the posterior
         r = _rule(logpost, c, alpha, upper, n0)
         if not np.isfinite(r.logZ):
             raise ConvergenceError("tau integration (posterior density underflows or is "
@@ -209,7 +209,9 @@ def _integrate_tau(logpost, c0, upper, n0, checks, scale):
         # alpha < 1 makes dtau/du singular at u = 0: only when no mass lies near tau = 0
         near0 = float(pw[r.tau < 0.05 * med].sum()) if med > 0 else 1.0
         new_alpha = min(1.0, max(2.0 * s_log, 0.02)) if near0 < 1e-14 else 1.0
-        if med <= 0 or (abs(math.log(med / c)) < 0.3 and abs(math.log(new_alpha / alpha)) < 0.3):
+        # stop when the median sits near u = 1/2 (|logit u| < 1/2) and alpha is settled
+        if med <= 0 or (abs(math.log(med / c)) / alpha < 0.5
+                        and abs(math.log(new_alpha / alpha)) < 0.3):
             break
         c, alpha = med, new_alpha
     n = n0
