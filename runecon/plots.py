@@ -85,17 +85,21 @@ def _favours(ax, favours, refline):
 
 def _columns(ax, rows, header, widths):
     """Text columns right of the axes: ``rows`` = list of (y, tuple of str)."""
+    from matplotlib.transforms import blended_transform_factory, offset_copy
+
     x0 = 6.0
-    for j, (h, w) in enumerate(zip(header, widths)):
+    for j, h in enumerate(header):
         x = x0 + sum(widths[:j])
-        ax.annotate(h, xy=(1.0, 1.0), xycoords="axes fraction", xytext=(x, 2),
-                    textcoords="offset points", ha="left", va="bottom", fontsize=6.5,
-                    fontweight="bold")
+        head = offset_copy(ax.transAxes, fig=ax.figure, x=x, y=2, units="points")
+        ax.text(1.0, 1.0, h, transform=head, ha="left", va="bottom", fontsize=6.5,
+                fontweight="bold")
+        # x in axes fraction (right edge) + x points, y in data: one transform per column
+        cell = offset_copy(blended_transform_factory(ax.transAxes, ax.transData),
+                           fig=ax.figure, x=x, y=0, units="points")
         for y, cells in rows:
             if cells[j]:
-                ax.annotate(cells[j], xy=(1.0, y), xycoords=("axes fraction", "data"),
-                            xytext=(x, 0), textcoords="offset points", ha="left",
-                            va="center", fontsize=6.5)
+                ax.text(1.0, y, cells[j], transform=cell, ha="left", va="center",
+                        fontsize=6.5)
 
 
 def _xlim(ax, lo, hi, refline):
@@ -307,7 +311,8 @@ def funnel(data, ax=None, *, trimfill=None, xlabel="Effect size", legend=True):
     data : FunnelData
         From :func:`runecon.smallstudy.funnel_data` (study points, contours, pseudo-CI).
     trimfill : TrimfillResult, optional
-        Filled studies are drawn as open circles, the adjusted estimate as a dashed line.
+        Filled studies are drawn as open circles and the adjusted estimate as a dashed line
+        (nothing is drawn when no study is filled, k0 = 0).
 
     Notes
     -----
@@ -351,21 +356,21 @@ def funnel(data, ax=None, *, trimfill=None, xlabel="Effect size", legend=True):
     ax.plot(data.ci["lower"], data.ci["se"], color=_GREY, lw=0.6, ls="--")
     ax.plot(data.ci["upper"], data.ci["se"], color=_GREY, lw=0.6, ls="--")
     ax.axvline(data.estimate, color=POOLED_COLOR, lw=0.8, label="pooled")
-    ax.scatter(pts["yi"], pts["sei"], s=14, color=POOLED_COLOR, zorder=3, label="studies")
+    ax.scatter(pts["yi"], pts["sei"], s=10, color=POOLED_COLOR, zorder=3, label="studies")
     if trimfill is not None:
         fill = np.asarray(trimfill.fill, bool)
         if fill.any():
             ax.scatter(np.asarray(trimfill.yi)[fill], np.sqrt(np.asarray(trimfill.vi)[fill]),
                        s=14, facecolor="white", edgecolor=POOLED_COLOR, lw=0.7, zorder=3,
                        label="filled")
-        ax.axvline(trimfill.estimate, color=OKABE_ITO["vermillion"], lw=0.8, ls="--",
-                   label="trimfill")
+            ax.axvline(trimfill.estimate, color=OKABE_ITO["vermillion"], lw=0.8, ls="--",
+                       label="trimfill")
     ax.set_xlim(lo - pad, hi + pad)
     ax.set_ylim(smax * 1.02, 0)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("Standard error")
     if legend:
-        ax.legend(handles=handles, loc="lower left", fontsize=6, handlelength=1.2,
+        ax.legend(handles=handles, loc="upper left", fontsize=6, handlelength=1.2,
                   title="two-sided p", title_fontsize=6)
     return ax
 
@@ -527,7 +532,7 @@ def gosh(data, ax=None, *, hexbin=None, gridsize=40, column="estimate",
         ax.hexbin(x, y, gridsize=gridsize, mincnt=1, bins="log", cmap="viridis",
                   linewidths=0, label="subsets")
     else:
-        ax.scatter(x, y, s=6, color=CYCLE[0], alpha=0.5, lw=0, label="subsets")
+        ax.scatter(x, y, s=9, color=CYCLE[0], alpha=0.6, lw=0, label="subsets")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("I\u00b2 (%)")
     return ax
