@@ -341,3 +341,15 @@ def test_two_sided_shortest_tau_interval():
     assert f[0] == pytest.approx(f[1], rel=1e-8)
     assert np.diff(r.cdf("tau", [r.tau_hpd_lb, r.tau_hpd_ub]))[0] == pytest.approx(0.95, abs=1e-12)
     assert r.tau_hpd_ub - r.tau_hpd_lb < r.tau_ci_ub - r.tau_ci_lb
+
+
+def test_fixed_tau_equals_rma_conditional_estimate():
+    # with tau fixed at metafor's REML estimate and a flat mu prior, the posterior of mu is
+    # N(estimate, se^2) of rma(yi, vi, method="REML") (the engine reproduces metafor)
+    from runecon import rma
+    y, v = crins_logor()
+    res = rma(y, v, method="REML")
+    r = bayesmeta(y, v, tau_prior="fixed", tau_scale=math.sqrt(res.tau2))
+    assert r.mu_mean == pytest.approx(res.estimate, abs=EXACT_TOL)
+    assert r.mu_sd == pytest.approx(res.se, abs=EXACT_TOL)
+    assert r.mu_ci_lb == pytest.approx(res.ci_lb, abs=EXACT_TOL)

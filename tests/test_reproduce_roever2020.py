@@ -160,3 +160,14 @@ def test_vignette_schools_example2_uniform_priors():
     assert r.tau_hpd_ub == pytest.approx(17.265797, abs=TAU_HPD_TOL)
     check_row(f.loc["mu"], [8.007138, 8.055861, 8.092138, 5.246683, -2.176157, 18.406330])
     check_row(f.loc["pred"], [7.927789, 8.008111, 8.092138, 10.148132, -12.511817, 29.014749])
+
+
+def test_jss_frequentist_connection():
+    # JSS Section 3.5 (p. 32): metafor's rma(crins.es) gives tau_REML = 0.4670268,
+    # estimate -1.591513, se 0.3340882; these are the moments of mu | tau = tau_REML under a
+    # flat mu prior, i.e. bayesmeta with tau fixed (a closed form, so the printed rounding,
+    # 5e-7 in the last digit, plus the rounding of tau_REML, is the tolerance)
+    y, v = crins_logor()
+    r = bayesmeta(y, v, tau_prior="fixed", tau_scale=0.4670268)
+    assert r.mu_mean == pytest.approx(-1.591513, abs=1e-6)
+    assert r.mu_sd == pytest.approx(0.3340882, abs=1e-7)
