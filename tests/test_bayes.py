@@ -353,3 +353,14 @@ def test_fixed_tau_equals_rma_conditional_estimate():
     assert r.mu_mean == pytest.approx(res.estimate, abs=EXACT_TOL)
     assert r.mu_sd == pytest.approx(res.se, abs=EXACT_TOL)
     assert r.mu_ci_lb == pytest.approx(res.ci_lb, abs=EXACT_TOL)
+
+
+def test_numerical_trouble_raises():
+    from runecon.errors import ConvergenceError
+    # the likelihood underflows everywhere: no number rather than a plausible one
+    with pytest.raises(ConvergenceError, match="underflows"):
+        bayesmeta([1e200, -1e200, 0.0], [1.0, 1.0, 1.0], tau_scale=1.0)
+    # a half-normal prior so wide that p(tau | y) ~ tau^-2 up to 1e300: the node doubling
+    # cannot settle the integral, and says so
+    with pytest.raises(ConvergenceError, match="did not converge"):
+        bayesmeta(Y3, V3, tau_prior="halfnormal", tau_scale=1e300)

@@ -1,0 +1,749 @@
+"""Plot functions: one per figure type. Each takes ``ax=None`` and returns the Axes.
+
+They draw results of the statistics modules (:class:`~runecon.results.RMAResult`,
+:class:`~runecon.subgroups.SubgroupResult`, GOSH / leave-one-out tables,
+:class:`~runecon.bayes.BayesResult`, the ``predict_race_times`` frame); they never compute
+statistics of their own beyond plotting positions, and never call ``show`` or ``savefig``
+(see :func:`runecon.savefig.save` and :mod:`runecon.figures`). Statistics modules never
+import this one.
+
+Artists carry labels so that tests and users can find them: ``"studies"`` (the study
+markers), ``"pooled"`` (the summary diamond), ``"subgroup:<name>"``, ``"pi"``, ``"ci"``...
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from .errors import InputError
+from .style import OKABE_ITO, POOLED_COLOR, CYCLE
+
+__all__ = ["forest", "funnel", "bubble", "orchard", "orchard_summary", "gosh", "leave1out",
+           "cumulative", "intervals", "posterior", "race_time", "prepost"]
+
+_GREY = "0.45"
+#: marker area (pt²) of a study holding the whole weight; area ∝ weight (metafor: psize)
+_MAX_AREA = 120.0
+_MIN_AREA = 6.0
+
+
+def _ax(ax):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        ax = plt.gca()
+    return ax
+
+
+def _z(level):
+    return float(-special.ndtri((1 - level / 100) / 2))
+
+
+def _check_rma(res, argument="res", int_only=True):
+    if not hasattr(res, "yi") or not hasattr(res, "vi") or not hasattr(res, "beta"):
+        raise InputError(argument, "must be an RMAResult from runecon.rma, not "
+                                   f"{type(res).__name__}")
+    if int_only and res.p != 1:
+        raise InputError(argument, "needs an intercept-only model (p = 1); use bubble() for a "
+                                   "meta-regression")
+
+
+def _fmt_ci(est, lb, ub, digits=2):
+    return f"{est:.{digits}f} [{lb:.{digits}f}, {ub:.{digits}f}]"
+
+
+def _diamond(ax, y, est, lb, ub, label, color=POOLED_COLOR, height=0.35):
+    from matplotlib.patches import Polygon
+
+    poly = Polygon([(lb, y), (est, y + height), (ub, y), (est, y - height)], closed=True,
+                   facecolor=color, edgecolor=color, label=label, zorder=3)
+    ax.add_patch(poly)
+    return poly
+
+
+def _pi_bar(ax, y, lb, ub, color=POOLED_COLOR, h=0.18):
+    """Prediction interval: a dotted line with end ticks through the diamond's row."""
+    ax.plot([lb, ub], [y, y], color=color, lw=0.8, ls=(0, (1, 1.5)), label="pi", zorder=2)
+    ax.plot([lb, lb, np.nan, ub, ub], [y - h, y + h, np.nan, y - h, y + h], color=color,
+            lw=0.8, label="_pi_ends", zorder=2)
+
+
+def _favours(ax, favours, refline):
+    if not favours:
+        return
+    if len(favours) != 2:
+        raise InputError("favours", "must be a pair (left label, right label)")
+    left, right = favours
+    # below the tick labels; the x label is moved down to make room
+    kw = dict(xycoords=("data", "axes fraction"), textcoords="offset points", fontsize=6.5,
+              color=_GREY, va="top")
+    ax.annotate(f"\u2190 {left}", xy=(refline, 0.0), xytext=(-3, -14), ha="right", **kw)
+    ax.annotate(f"{right} \u2192", xy=(refline, 0.0), xytext=(3, -14), ha="left", **kw)
+    ax.xaxis.labelpad = 12
+
+
+def _columns(ax, rows, header, widths):
+    """Text columns right of the axes: ``rows`` = list of (y, tuple of str)."""
+    x0 = 6.0
+    for j, (h, w) in enumerate(zip(header, widths)):
+        x = x0 + sum(widths[:j])
+        ax.annotate(h, xy=(1.0, 1.0), xycoords="axes fraction", xytext=(x, 2),
+                    textcoords="offset points", ha="left", va="bottom", fontsize=6.5,
+                    fontweight="bold")
+        for y, cells in rows:
+            if cells[j]:
+                ax.annotate(cells[j], xy=(1.0, y), xycoords=("axes fraction", "data"),
+                            xytext=(x, 0), textcoords="offset points", ha="left",
+                            va="center", fontsize=6.5)
+
+
+def _xlim(ax, lo, hi, refline):
+    vals = [v for v in (lo, hi, refline) if v is not None and np.isfinite(v)]
+    a, b = min(vals), max(vals)
+    pad = 0.05 * (b - a if b > a else 1.0)
+    ax.set_xlim(a - pad, b + pad)
+
+
+def _forest_rows(blocks, n, groups, slab, overall):
+    """Row labels and sample sizes per block, in each fit's study order."""
+    if groups is not None and len(blocks) > 1:
+        groups = np.asarray(groups).astype(str)
+        names = list(slab) if slab is not None else (list(overall.slab) if overall is not None
+                                                     else None)
+        if names is not None and len(names) != len(groups):
+            raise InputError("groups", f"has {len(groups)} labels for {len(names)} studies")
+        idx = [np.flatnonzero(groups == g) for g, _ in blocks]
+        for (g, fit), i in zip(blocks, idx):
+            if len(i) != fit.k:
+                raise InputError("groups", f"group {g!r} has {len(i)} studies here but "
+                                           f"{fit.k} in the SubgroupResult")
+            if overall is not None and not np.allclose(overall.yi[i], fit.yi):
+                raise InputError("groups", f"studies of group {g!r} do not match overall.yi")
+        labels = [[names[j] for j in i] if names is not None else list(fit.slab)
+                  for (_, fit), i in zip(blocks, idx)]
+        if n is not None and not isinstance(n, dict):
+            n = list(n)
+            if len(n) != len(groups):
+                raise InputError("n", f"has {len(n)} values for {len(groups)} studies")
+            return labels, [[n[j] for j in i] for i in idx]
+    else:
+        if slab is not None and len(blocks) == 1:
+            if len(slab) != blocks[0][1].k:
+                raise InputError("slab", f"has {len(slab)} labels for {blocks[0][1].k} studies")
+            labels = [list(slab)]
+        else:
+            labels = [list(fit.slab) for _, fit in blocks]
+    if n is None:
+        return labels, [[None] * len(lab) for lab in labels]
+    if isinstance(n, dict):
+        return labels, [[n.get(s) for s in lab] for lab in labels]
+    n = list(n)
+    total = sum(len(lab) for lab in labels)
+    if len(n) != total:
+        raise InputError("n", f"has {len(n)} values for {total} studies")
+    out, j = [], 0
+    for lab in labels:
+        out.append(n[j:j + len(lab)])
+        j += len(lab)
+    return labels, out
+
+
+def forest(res, ax=None, *, overall=None, groups=None, slab=None, n=None,
+           columns=("estimate", "weight"), xlabel="Effect size", favours=None, refline=0.0,
+           pi=True, digits=2):
+    """Forest plot: one row per study, the pooled diamond and its prediction interval.
+
+    Parameters
+    ----------
+    res : RMAResult or SubgroupResult
+        An intercept-only model, or a subgroup analysis (``tau2="separate"``): then one block
+        per subgroup with its studies, its own diamond, and the test of subgroup differences.
+    ax : matplotlib Axes, optional
+    overall : RMAResult, optional
+        With a SubgroupResult: the model over all studies, drawn as the bottom diamond.
+    groups : sequence, optional
+        With a SubgroupResult: the group of each study in the original order (the
+        ``groups`` given to :func:`runecon.subgroups`), so that labels (``slab`` or
+        ``overall.slab``) and ``n`` given in that order land on the right rows.
+    slab : sequence of str, optional
+        Study labels in the original order (default: the model's ``slab``).
+    n : sequence of int or dict, optional
+        Sample size per study (original order, or a dict label -> n), shown as a column
+        when ``"n"`` is in ``columns``.
+    columns : sequence of {"n", "estimate", "weight"}
+        Text columns right of the plot.
+    xlabel : str
+    favours : (str, str), optional
+        Labels written left and right of ``refline`` above the plot, e.g.
+        ``("favours training", "favours control")``.
+    refline : float
+    pi : bool
+        Draw the prediction interval of the pooled (and subgroup) estimates (dotted).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Notes
+    -----
+    Study CIs are ``yi -/+ z sqrt(vi)``; marker area is proportional to the study's weight
+    in its model (metafor's ``forest.rma``). Lewis S, Clarke M (2001). Forest plots: trying
+    to see the wood and the trees. BMJ 322:1479-1480. doi:10.1136/bmj.322.7300.1479
+    """
+    ax = _ax(ax)
+    cols = tuple(columns or ())
+    bad = [c for c in cols if c not in ("n", "estimate", "weight")]
+    if bad:
+        raise InputError("columns", f"unknown column(s) {bad}; use 'n', 'estimate', 'weight'")
+    if hasattr(res, "fits") and hasattr(res, "Qb"):
+        if not res.fits:
+            raise InputError("res", "the SubgroupResult has no per-group fits "
+                                    "(use tau2='separate')")
+        blocks = [(str(g), f) for g, f in zip(res.table["group"], res.fits)]
+        sub = res
+    else:
+        _check_rma(res)
+        blocks = [(None, res)]
+        sub = None
+    if overall is not None:
+        _check_rma(overall, "overall")
+    labels, nvals = _forest_rows(blocks, n, groups, slab, overall)
+    if "n" in cols and n is None:
+        raise InputError("n", "column 'n' needs n=")
+
+    y = 0.0
+    ylabels, yticks, textrows = [], [], []
+    xs_lo, xs_hi = [], []
+    all_x, all_y, all_s = [], [], []
+    for (name, fit), rowlabels, rown in zip(blocks, labels, nvals):
+        z = _z(fit.level)
+        if name is not None:
+            y -= 1
+            ax.annotate(name, xy=(0, y), xycoords=("axes fraction", "data"), xytext=(-4, 0),
+                        textcoords="offset points", ha="right", va="center", fontsize=7,
+                        fontweight="bold")
+        se = np.sqrt(fit.vi)
+        lb, ub = fit.yi - z * se, fit.yi + z * se
+        for i, label in enumerate(rowlabels):
+            y -= 1
+            ax.plot([lb[i], ub[i]], [y, y], color=_GREY, lw=0.8, solid_capstyle="butt")
+            all_x.append(fit.yi[i]), all_y.append(y), all_s.append(fit.weights[i])
+            yticks.append(y), ylabels.append(str(label))
+            cells = []
+            for c in cols:
+                if c == "n":
+                    cells.append("" if rown[i] is None else f"{int(rown[i])}")
+                elif c == "estimate":
+                    cells.append(_fmt_ci(fit.yi[i], lb[i], ub[i], digits))
+                else:
+                    cells.append(f"{100 * fit.weights[i]:.1f}%")
+            textrows.append((y, tuple(cells)))
+        xs_lo.append(lb.min()), xs_hi.append(ub.max())
+        if name is not None or overall is None:
+            y -= 1.2
+            label = "pooled" if name is None else f"subgroup:{name}"
+            color = POOLED_COLOR if name is None else OKABE_ITO["blue"]
+            if pi and fit.k > 1:
+                pr = fit.predict()
+                _pi_bar(ax, y, pr.pi_lb, pr.pi_ub, color=color)
+                xs_lo.append(pr.pi_lb), xs_hi.append(pr.pi_ub)
+            _diamond(ax, y, fit.estimate, fit.ci_lb, fit.ci_ub, label, color=color)
+            what = "RE model" if fit.method != "FE" else "FE model"
+            het = f"{what}: I\u00b2 = {fit.I2:.0f}%, \u03c4\u00b2 = {fit.tau2:.2f}" \
+                if fit.method != "FE" else f"{what}: Q = {fit.QE:.2f}"
+            yticks.append(y), ylabels.append(het)
+            cells = []
+            for c in cols:
+                if c == "estimate":
+                    cells.append(_fmt_ci(fit.estimate, fit.ci_lb, fit.ci_ub, digits))
+                elif c == "weight" and sub is None:
+                    cells.append("100%")
+                else:
+                    cells.append("")
+            textrows.append((y, tuple(cells)))
+            y -= 0.3
+    if overall is not None:
+        y -= 1.2
+        if pi and overall.k > 1:
+            pr = overall.predict()
+            _pi_bar(ax, y, pr.pi_lb, pr.pi_ub)
+            xs_lo.append(pr.pi_lb), xs_hi.append(pr.pi_ub)
+        _diamond(ax, y, overall.estimate, overall.ci_lb, overall.ci_ub, "pooled")
+        yticks.append(y)
+        ylabels.append(f"Overall: I\u00b2 = {overall.I2:.0f}%, \u03c4\u00b2 = {overall.tau2:.2f}")
+        textrows.append((y, tuple(_fmt_ci(overall.estimate, overall.ci_lb, overall.ci_ub,
+                                          digits) if c == "estimate" else "" for c in cols)))
+    if sub is not None:
+        y -= 1
+        stat = "F" if sub.statistic == "F" else "Q"
+        yticks.append(y)
+        ylabels.append(f"Subgroup differences: {stat}b({sub.df}) = {sub.Qb:.2f}, "
+                       f"p = {sub.pval:.3f}")
+    w = np.asarray(all_s, float)
+    area = np.clip(_MAX_AREA * w / (w.max() if w.max() > 0 else 1.0), _MIN_AREA, None)
+    ax.scatter(all_x, all_y, s=area, marker="s", color=POOLED_COLOR, linewidths=0,
+               label="studies", zorder=3)
+    ax.axvline(refline, color=_GREY, lw=0.6, zorder=0)
+    if cols:
+        header = {"n": "n", "estimate": "Estimate [95% CI]", "weight": "Weight"}
+        widths = {"n": 16, "estimate": 78 if digits <= 2 else 90, "weight": 30}
+        _columns(ax, textrows, [header[c] for c in cols], [widths[c] for c in cols])
+    ax.set_yticks(yticks, ylabels)
+    ax.tick_params(axis="y", length=0)
+    ax.set_ylim(y - 0.8, 0.2)
+    ax.spines["left"].set_visible(False)
+    ax.set_xlabel(xlabel)
+    _xlim(ax, min(xs_lo), max(xs_hi), refline)
+    _favours(ax, favours, refline)
+    return ax
+
+
+def funnel(data, ax=None, *, trimfill=None, xlabel="Effect size", legend=True):
+    """Contour-enhanced funnel plot, with trim-and-fill points when given.
+
+    Parameters
+    ----------
+    data : FunnelData
+        From :func:`runecon.smallstudy.funnel_data` (study points, contours, pseudo-CI).
+    trimfill : TrimfillResult, optional
+        Filled studies are drawn as open circles, the adjusted estimate as a dashed line.
+
+    Notes
+    -----
+    Peters JL et al. (2008). Contour-enhanced meta-analysis funnel plots help distinguish
+    publication bias from other causes of asymmetry. J Clin Epidemiol 61:991-996.
+    doi:10.1016/j.jclinepi.2007.11.010
+    """
+    ax = _ax(ax)
+    if not hasattr(data, "contours") or not hasattr(data, "points"):
+        raise InputError("data", "must be a FunnelData from runecon.smallstudy.funnel_data")
+    levels = sorted(data.levels, reverse=True)   # widest region first
+    shades = ["0.88", "0.72", "1.0"] if len(levels) == 3 else \
+        [str(g) for g in np.linspace(0.85, 1.0, len(levels))]
+    smax = float(data.se.max())
+    if not smax > 0:
+        raise InputError("data", "all standard errors are zero")
+    pts = data.points
+    xs = [pts["yi"].min(), pts["yi"].max()]
+    if trimfill is not None:
+        xs += [float(np.min(trimfill.yi)), float(np.max(trimfill.yi))]
+    outer = data.contours[data.contours["level"] == levels[0]]
+    xs += [outer["lower"].min(), outer["upper"].max()]
+    lo, hi = min(xs), max(xs)
+    pad = 0.05 * (hi - lo)
+    ax.set_facecolor("0.96")
+    edges = [f"p < {1 - levels[0] / 100:.2f}"]
+    handles = []
+    from matplotlib.patches import Patch
+
+    handles.append(Patch(facecolor="0.96", edgecolor="0.6", lw=0.4, label=edges[0]))
+    for i, (lv, shade) in enumerate(zip(levels, shades)):
+        c = data.contours[data.contours["level"] == lv]
+        ax.fill_betweenx(c["se"], c["lower"], c["upper"], color=shade, lw=0, zorder=0,
+                         label=f"contour:{lv:g}")
+        upper = 1 - lv / 100
+        nxt = 1 - levels[i + 1] / 100 if i + 1 < len(levels) else None
+        text = f"{upper:.2f} \u2013 {nxt:.2f}" if nxt is not None else f"p > {upper:.2f}"
+        if nxt is not None:
+            text = f"{upper:.2f} < p < {nxt:.2f}"
+        handles.append(Patch(facecolor=shade, edgecolor="0.6", lw=0.4, label=text))
+    ax.plot(data.ci["lower"], data.ci["se"], color=_GREY, lw=0.6, ls="--")
+    ax.plot(data.ci["upper"], data.ci["se"], color=_GREY, lw=0.6, ls="--")
+    ax.axvline(data.estimate, color=POOLED_COLOR, lw=0.8, label="pooled")
+    ax.scatter(pts["yi"], pts["sei"], s=14, color=POOLED_COLOR, zorder=3, label="studies")
+    if trimfill is not None:
+        fill = np.asarray(trimfill.fill, bool)
+        if fill.any():
+            ax.scatter(np.asarray(trimfill.yi)[fill], np.sqrt(np.asarray(trimfill.vi)[fill]),
+                       s=14, facecolor="white", edgecolor=POOLED_COLOR, lw=0.7, zorder=3,
+                       label="filled")
+        ax.axvline(trimfill.estimate, color=OKABE_ITO["vermillion"], lw=0.8, ls="--",
+                   label="trimfill")
+    ax.set_xlim(lo - pad, hi + pad)
+    ax.set_ylim(smax * 1.02, 0)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("Standard error")
+    if legend:
+        ax.legend(handles=handles, loc="lower left", fontsize=6, handlelength=1.2,
+                  title="two-sided p", title_fontsize=6)
+    return ax
+
+
+def bubble(res, ax=None, *, xlabel="Moderator", ylabel="Effect size", pi=False, n=101,
+           refline=0.0, color=None):
+    """Bubble plot of a meta-regression on one moderator: line and CI band.
+
+    Parameters
+    ----------
+    res : RMAResult
+        A model with an intercept and exactly one numeric moderator (p = 2).
+    pi : bool
+        Also shade the prediction interval.
+
+    Notes
+    -----
+    Bubble area ∝ weight in the model. Thompson SG, Higgins JPT (2002). How should
+    meta-regression analyses be undertaken and interpreted? Stat Med 21:1559-1573.
+    doi:10.1002/sim.1187
+    """
+    ax = _ax(ax)
+    _check_rma(res, int_only=False)
+    if res.p != 2:
+        raise InputError("res", "needs one moderator besides the intercept (p = 2), "
+                                f"got p = {res.p}")
+    x = np.asarray(res.X[:, 1], float)
+    grid = np.linspace(x.min(), x.max(), n)
+    pr = res.predict(newmods=grid)
+    color = color or CYCLE[0]
+    if pi:
+        ax.fill_between(grid, pr.pi_lb, pr.pi_ub, color=color, alpha=0.10, lw=0, label="pi")
+    ax.fill_between(grid, pr.ci_lb, pr.ci_ub, color=color, alpha=0.25, lw=0, label="ci")
+    ax.plot(grid, pr.pred, color=color, lw=1.2, label="fit")
+    w = np.asarray(res.weights, float)
+    ax.scatter(x, res.yi, s=np.clip(_MAX_AREA * w / w.max(), _MIN_AREA, None),
+               facecolor="none", edgecolor=POOLED_COLOR, lw=0.6, label="studies", zorder=3)
+    if refline is not None:
+        ax.axhline(refline, color=_GREY, lw=0.6, zorder=0)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    return ax
+
+
+def orchard_summary(subgroups):
+    """Per-group estimate, CI and PI from a SubgroupResult (``tau2="separate"``) as the
+    ``summary`` frame of :func:`orchard` (``group, k, estimate, ci_lb, ci_ub, pi_lb, pi_ub``)."""
+    if not getattr(subgroups, "fits", None):
+        raise InputError("subgroups", "needs a SubgroupResult with per-group fits")
+    rows = []
+    for g, fit in zip(subgroups.table["group"], subgroups.fits):
+        pr = fit.predict()
+        rows.append({"group": str(g), "k": fit.k, "estimate": fit.estimate,
+                     "ci_lb": fit.ci_lb, "ci_ub": fit.ci_ub,
+                     "pi_lb": pr.pi_lb, "pi_ub": pr.pi_ub})
+    return pd.DataFrame(rows)
+
+
+def _jitter(n, width):
+    """Deterministic spread in [-width, width] (golden-ratio sequence, no random numbers)."""
+    u = (np.arange(n) * 0.6180339887498949) % 1.0
+    return (2 * u - 1) * width
+
+
+def orchard(data, summary, ax=None, *, group="group", xlabel="Effect size", refline=0.0,
+            order=None, width=0.28, printed=None):
+    """Orchard plot: every effect (size ∝ precision) by group, with pooled CI and PI.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per effect: ``yi``, ``vi`` and the ``group`` column.
+    summary : DataFrame or SubgroupResult
+        Per group: ``group, k, estimate, ci_lb, ci_ub, pi_lb, pi_ub`` (see
+        :func:`orchard_summary`), e.g. from a three-level model per group.
+    order : sequence of str, optional
+        Group order from top to bottom (default: the summary's order).
+    printed : dict of group -> float, optional
+        Estimates printed by a paper, drawn as crosses below the pooled estimate for
+        comparison.
+
+    Notes
+    -----
+    Nakagawa S et al. (2021). The orchard plot: cultivating a forest plot for use in ecology,
+    evolution, and beyond. Res Synth Methods 12:4-12. doi:10.1002/jrsm.1424
+    """
+    ax = _ax(ax)
+    if hasattr(summary, "fits"):
+        summary = orchard_summary(summary)
+    need = {"group", "estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub"}
+    if not isinstance(summary, pd.DataFrame) or need - set(summary.columns):
+        raise InputError("summary", f"must be a SubgroupResult or a DataFrame with {sorted(need)}")
+    if not isinstance(data, pd.DataFrame) or {"yi", "vi", group} - set(data.columns):
+        raise InputError("data", f"must be a DataFrame with columns yi, vi and {group!r}")
+    groups = list(order) if order is not None else [str(g) for g in summary["group"]]
+    summ = summary.assign(group=summary["group"].astype(str)).set_index("group")
+    missing = [g for g in groups if g not in summ.index]
+    if missing:
+        raise InputError("order", f"groups {missing} are not in the summary")
+    yvals = -np.arange(len(groups), dtype=float)
+    prec = 1 / np.sqrt(np.asarray(data["vi"], float))
+    smax = prec.max()
+    for i, (g, y0) in enumerate(zip(groups, yvals)):
+        color = CYCLE[i % len(CYCLE)]
+        m = (data[group].astype(str) == g).to_numpy()
+        yy = y0 + _jitter(int(m.sum()), width)
+        ax.scatter(data["yi"].to_numpy()[m], yy, s=4 + 40 * prec[m] / smax, color=color,
+                   alpha=0.45, lw=0, label=f"effects:{g}", zorder=2)
+        r = summ.loc[g]
+        ax.plot([r["pi_lb"], r["pi_ub"]], [y0, y0], color=POOLED_COLOR, lw=0.9, zorder=3,
+                label=f"pi:{g}")
+        ax.plot([r["ci_lb"], r["ci_ub"]], [y0, y0], color=POOLED_COLOR, lw=3.2, zorder=4,
+                solid_capstyle="butt", label=f"ci:{g}")
+        ax.scatter([r["estimate"]], [y0], s=28, color="white", edgecolor=POOLED_COLOR, lw=1.0,
+                   zorder=5, label=f"estimate:{g}")
+        if printed and g in printed:
+            ax.scatter([printed[g]], [y0 - 0.22], s=22, marker="x", color=POOLED_COLOR,
+                       lw=0.9, zorder=5, label=f"printed:{g}")
+        if "k" in summ.columns:
+            ax.annotate(f"k = {int(r['k'])}", xy=(1.0, y0), xycoords=("axes fraction", "data"),
+                        xytext=(3, 0), textcoords="offset points", va="center", fontsize=6.5)
+    if refline is not None:
+        ax.axvline(refline, color=_GREY, lw=0.6, ls="--", zorder=0)
+    ax.set_yticks(yvals, [g.replace("_", " ") for g in groups])
+    ax.set_ylim(yvals[-1] - 0.6, 0.6)
+    ax.tick_params(axis="y", length=0)
+    ax.spines["left"].set_visible(False)
+    ax.set_xlabel(xlabel)
+    return ax
+
+
+def gosh(data, ax=None, *, hexbin=None, gridsize=40, column="estimate",
+         xlabel="Pooled estimate"):
+    """GOSH plot: estimate of each subset vs its I² (scatter; hexbin for large runs).
+
+    Parameters
+    ----------
+    data : DataFrame
+        From :func:`runecon.sensitivity.gosh` (columns ``estimate``, ``I2``, ...; failed
+        fits are NaN rows and are left out).
+    hexbin : bool, optional
+        Default: hexbin when there are more than 2000 subsets.
+
+    Notes
+    -----
+    Olkin I, Dahabreh IJ, Trikalinos TA (2012). GOSH - a graphical display of study
+    heterogeneity. Res Synth Methods 3:214-223. doi:10.1002/jrsm.1053
+    """
+    ax = _ax(ax)
+    if not isinstance(data, pd.DataFrame) or {column, "I2"} - set(data.columns):
+        raise InputError("data", f"must be a DataFrame with columns {column!r} and 'I2'")
+    ok = data[[column, "I2"]].dropna()
+    if len(ok) == 0:
+        raise InputError("data", "no successful fits to plot")
+    x, y = ok[column].to_numpy(float), ok["I2"].to_numpy(float)
+    if hexbin is None:
+        hexbin = len(ok) > 2000
+    if hexbin:
+        ax.hexbin(x, y, gridsize=gridsize, mincnt=1, bins="log", cmap="viridis",
+                  linewidths=0, label="subsets")
+    else:
+        ax.scatter(x, y, s=6, color=CYCLE[0], alpha=0.5, lw=0, label="subsets")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("I\u00b2 (%)")
+    return ax
+
+
+def intervals(labels, estimate, ci_lb, ci_ub, ax=None, *, reference=None, xlabel="Estimate",
+              refline=0.0, colors=None, favours=None):
+    """Dot-and-whisker rows (top to bottom): the common layout of leave-one-out,
+    cumulative and ledger plots.
+
+    Parameters
+    ----------
+    labels : sequence of str
+    estimate, ci_lb, ci_ub : array-like
+    reference : (estimate, ci_lb, ci_ub), optional
+        A full-model estimate: vertical line and shaded CI band.
+    colors : sequence, optional
+        One colour per row.
+    """
+    ax = _ax(ax)
+    est, lb, ub = (np.asarray(a, float) for a in (estimate, ci_lb, ci_ub))
+    labels = [str(s) for s in labels]
+    if not (len(labels) == len(est) == len(lb) == len(ub)) or len(labels) == 0:
+        raise InputError("labels", "labels, estimate, ci_lb and ci_ub must have one common, "
+                                   "non-zero length")
+    y = -np.arange(len(labels), dtype=float)
+    colors = list(colors) if colors is not None else [POOLED_COLOR] * len(labels)
+    if reference is not None:
+        e, l_, u = (float(v) for v in reference)
+        ax.axvspan(l_, u, color=CYCLE[5], alpha=0.25, lw=0, label="reference_ci", zorder=0)
+        ax.axvline(e, color=CYCLE[0], lw=0.8, label="reference", zorder=1)
+    for yi, a, b, c in zip(y, lb, ub, colors):
+        ax.plot([a, b], [yi, yi], color=c, lw=0.9)
+    ax.scatter(est, y, s=14, color=colors, zorder=3, label="rows")
+    if refline is not None:
+        ax.axvline(refline, color=_GREY, lw=0.6, ls="--", zorder=0)
+    ax.set_yticks(y, labels)
+    ax.set_ylim(y[-1] - 0.7, 0.7)
+    ax.tick_params(axis="y", length=0)
+    ax.spines["left"].set_visible(False)
+    ax.set_xlabel(xlabel)
+    _favours(ax, favours, refline if refline is not None else 0.0)
+    return ax
+
+
+def _table_frame(table, what):
+    df = table.to_frame() if hasattr(table, "to_frame") else table
+    if not isinstance(df, pd.DataFrame) or {"estimate", "ci_lb", "ci_ub"} - set(df.columns):
+        raise InputError(what, "must be a TableResult or DataFrame with estimate, ci_lb, ci_ub")
+    return df
+
+
+def leave1out(table, ax=None, *, res=None, xlabel="Pooled estimate without the study",
+              refline=0.0):
+    """Leave-one-out plot: the pooled estimate and CI with each study omitted.
+
+    Parameters
+    ----------
+    table : TableResult or DataFrame
+        From :func:`runecon.sensitivity.leave1out` (index: the omitted study).
+    res : RMAResult, optional
+        The full model: drawn as the reference line and band.
+    """
+    df = _table_frame(table, "table")
+    ref = None if res is None else (res.estimate, res.ci_lb, res.ci_ub)
+    return intervals([f"\u2212 {s}" for s in df.index], df["estimate"], df["ci_lb"],
+                     df["ci_ub"], ax, reference=ref, xlabel=xlabel, refline=refline)
+
+
+def cumulative(table, ax=None, *, xlabel="Cumulative pooled estimate", refline=0.0):
+    """Cumulative meta-analysis plot (studies added top to bottom in the table's order).
+
+    Parameters
+    ----------
+    table : TableResult or DataFrame
+        From :func:`runecon.sensitivity.cumul`.
+    """
+    df = _table_frame(table, "table")
+    return intervals([f"+ {s}" for s in df.index], df["estimate"], df["ci_lb"], df["ci_ub"],
+                     ax, xlabel=xlabel, refline=refline)
+
+
+def posterior(result, ax=None, *, params=("mu", "pred"), n=401, xlabel=None):
+    """Posterior densities of a Bayesian meta-analysis (μ, τ, or the predictive θ_new).
+
+    Parameters
+    ----------
+    result : BayesResult
+        From :func:`runecon.bayesmeta`.
+    params : sequence of {"mu", "pred", "tau"}
+        Densities drawn on this Axes (``tau`` lives on its own scale: draw it on its own
+        Axes). Each curve shades its central credible interval.
+
+    Notes
+    -----
+    Röver C (2020). Bayesian random-effects meta-analysis using the bayesmeta R package.
+    J Stat Softw 93(6):1-51. doi:10.18637/jss.v093.i06
+    """
+    ax = _ax(ax)
+    if not hasattr(result, "pdf") or not hasattr(result, "tau_grid"):
+        raise InputError("result", "must be a BayesResult from runecon.bayesmeta")
+    if isinstance(params, str):
+        params = (params,)
+    bad = [p for p in params if p not in ("mu", "pred", "tau")]
+    if bad or not params:
+        raise InputError("params", f"must be among 'mu', 'pred', 'tau', got {params!r}")
+    if "tau" in params and len(params) > 1:
+        raise InputError("params", "draw 'tau' on its own Axes (another scale)")
+    names = {"mu": "\u03bc (mean effect)", "pred": "\u03b8 new (predictive)",
+             "tau": "\u03c4 (heterogeneity)"}
+    colors = {"mu": CYCLE[0], "pred": CYCLE[1], "tau": CYCLE[2]}
+    for p in params:
+        if p == "tau":
+            lb, ub = result.tau_ci_lb, result.tau_ci_ub
+            hi = float(result.quantile("tau", 0.995))
+            x = np.linspace(0.0, hi, n)
+        else:
+            lb, ub = (result.mu_ci_lb, result.mu_ci_ub) if p == "mu" else (result.pi_lb,
+                                                                          result.pi_ub)
+            lo_, hi_ = (float(v) for v in result.quantile(p, [0.001, 0.999]))
+            x = np.linspace(lo_, hi_, n)
+        d = np.asarray(result.pdf(p, x), float)
+        ax.plot(x, d, color=colors[p], lw=1.1, label=names[p])
+        m = (x >= lb) & (x <= ub)
+        ax.fill_between(x[m], 0, d[m], color=colors[p], alpha=0.2, lw=0)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("Posterior density")
+    ax.set_xlabel(xlabel or ("\u03c4" if params == ("tau",) else "Effect size"))
+    ax.legend(loc="upper left")
+    return ax
+
+
+def race_time(frame, ax=None, *, y="delta_s", models=None, ci=True, labels=None):
+    """Race-time change vs race distance, one line and band per physiology model.
+
+    Parameters
+    ----------
+    frame : DataFrame or RacePrediction
+        ``runecon.predict_race_times(...)`` (or its ``to_frame()``): columns ``distance``,
+        ``distance_m``, ``model``, ``delta_s``, ``delta_lb_s``, ``delta_ub_s``,
+        ``delta_pct``, ``baseline_s``, ``in_valid_range``.
+    y : {"delta_s", "delta_pct"}
+        Seconds or percent of the baseline time.
+    models : sequence of str, optional
+        Subset and order of the models.
+    ci : bool
+        Band from the effect's CI (when the prediction carried one).
+
+    Notes
+    -----
+    Points outside a model's valid range are drawn open (see the frame's ``note``).
+    """
+    ax = _ax(ax)
+    df = frame.to_frame() if hasattr(frame, "to_frame") else frame
+    need = {"distance", "distance_m", "model", "delta_s", "delta_lb_s", "delta_ub_s",
+            "baseline_s", "in_valid_range"}
+    if not isinstance(df, pd.DataFrame) or need - set(df.columns):
+        raise InputError("frame", f"must be predict_race_times output with {sorted(need)}")
+    if y not in ("delta_s", "delta_pct"):
+        raise InputError("y", f"must be 'delta_s' or 'delta_pct', not {y!r}")
+    models = list(models) if models is not None else list(dict.fromkeys(df["model"]))
+    unknown = [m for m in models if m not in set(df["model"])]
+    if unknown:
+        raise InputError("models", f"not in the frame: {unknown}")
+    scale = (lambda d, s: d) if y == "delta_s" else (lambda d, s: 100 * d / s)
+    for i, m in enumerate(models):
+        d = df[df["model"] == m].sort_values("distance_m")
+        x = d["distance_m"].to_numpy(float) / 1000
+        base = d["baseline_s"].to_numpy(float)
+        yy = scale(d["delta_s"].to_numpy(float), base)
+        color = CYCLE[i % len(CYCLE)]
+        name = (labels or {}).get(m, m)
+        ax.plot(x, yy, color=color, lw=1.1, label=name)
+        ok = d["in_valid_range"].to_numpy(bool)
+        ax.scatter(x[ok], yy[ok], s=12, color=color, zorder=3)
+        ax.scatter(x[~ok], yy[~ok], s=12, facecolor="white", edgecolor=color, lw=0.8,
+                   zorder=3)
+        if ci:
+            lo = scale(d["delta_lb_s"].to_numpy(float), base)
+            hi = scale(d["delta_ub_s"].to_numpy(float), base)
+            if np.any(lo != hi):
+                ax.fill_between(x, lo, hi, color=color, alpha=0.12, lw=0, label=f"band:{m}")
+    ax.set_xscale("log")
+    ticks = df.drop_duplicates("distance_m").sort_values("distance_m")
+    ax.set_xticks(ticks["distance_m"].to_numpy(float) / 1000,
+                  [f"{d / 1000:.3g}" for d in ticks["distance_m"]])
+    ax.minorticks_off()
+    ax.axhline(0, color=_GREY, lw=0.6, zorder=0)
+    ax.set_xlabel("Race distance (km)")
+    ax.set_ylabel("Change in race time (s)" if y == "delta_s" else "Change in race time (%)")
+    handles, labs = ax.get_legend_handles_labels()
+    keep = [(h, l_) for h, l_ in zip(handles, labs) if not l_.startswith("band:")]
+    ax.legend([h for h, _ in keep], [l_ for _, l_ in keep], loc="lower left")
+    return ax
+
+
+def prepost(frame, ax=None, *, ylabel="Value", labels=("pre", "post")):
+    """Group means ± SD before and after training, one line per group.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per group: ``group``, ``pre_mean``, ``pre_sd``, ``post_mean``, ``post_sd``
+        (optionally ``n``, shown in the legend).
+    """
+    ax = _ax(ax)
+    need = {"group", "pre_mean", "pre_sd", "post_mean", "post_sd"}
+    if not isinstance(frame, pd.DataFrame) or need - set(frame.columns) or len(frame) == 0:
+        raise InputError("frame", f"must be a non-empty DataFrame with {sorted(need)}")
+    off = np.linspace(-0.06, 0.06, len(frame)) if len(frame) > 1 else np.zeros(1)
+    for i, (o, r) in enumerate(zip(off, frame.itertuples(index=False))):
+        color = CYCLE[i % len(CYCLE)]
+        lab = str(r.group) + (f" (n = {int(r.n)})" if hasattr(r, "n") else "")
+        ax.errorbar([0 + o, 1 + o], [r.pre_mean, r.post_mean], yerr=[r.pre_sd, r.post_sd],
+                    color=color, marker="o", ms=4, capsize=2.5, lw=1.1, label=lab)
+    ax.set_xticks([0, 1], list(labels))
+    ax.set_xlim(-0.4, 1.4)
+    ax.set_ylabel(ylabel)
+    return ax

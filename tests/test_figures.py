@@ -1,0 +1,221 @@
+"""Article figures: registry, byte-identical output, CLI, and image checks of key figures."""
+from __future__ import annotations
+
+import json
+import re
+import struct
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import runecon  # noqa: E402
+from runecon import figures  # noqa: E402
+from runecon.cli import main  # noqa: E402
+from runecon.errors import InputError  # noqa: E402
+
+SEED_FIGURES = {"storen", "balsalobre_forest", "llanoslagos_methods", "speed_moderation",
+                "performance", "race_time", "claims_ledger", "sensitivity"}
+FORMATS = ("pdf", "svg", "png")
+#: REML (runecon, as metafor) vs the paper's pooled value: Balsalobre-Fernández 2016 printed
+#: -1.42 [-2.23, -0.60] (abstract), computed by its software (RevMan-style DerSimonian-Laird)
+#: from unrounded study data; our input is the rounded Table 3 values and REML.
+PAPER_TOL = 0.03
+EXACT = 1e-12
+#: values printed to 3 decimals: within half a unit of the last digit
+PRINTED_ROUNDING = 0.0005 + 1e-9
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Every registered figure rendered twice into two folders."""
+    a, b = tmp_path_factory.mktemp("a"), tmp_path_factory.mktemp("b")
+    figures.build_all(out=a)
+    figures.build_all(out=b)
+    return a, b
+
+
+def test_registry_covers_every_seed_system():
+    assert SEED_FIGURES <= set(figures.REGISTRY)
+    for spec in figures.REGISTRY.values():
+        assert spec.caption and spec.sources
+        assert spec.size[0] in (runecon.style.SINGLE_COLUMN_IN, runecon.style.DOUBLE_COLUMN_IN)
+
+
+def test_every_figure_is_byte_identical_across_runs(built):
+    a, b = built
+    names = sorted(p.name for p in a.iterdir())
+    assert names == sorted(p.name for p in b.iterdir())
+    for n in figures.REGISTRY:
+        for ext in FORMATS + ("json",):
+            assert f"{n}.{ext}" in names, f"{n}.{ext} missing"
+    for name in names:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), f"{name} differs between runs"
+
+
+def test_no_volatile_metadata(built):
+    a, _ = built
+    pdf = (a / "balsalobre_forest.pdf").read_bytes()
+    assert b"/Producer" not in pdf and b"/Creator" not in pdf and b"Matplotlib" not in pdf
+    assert b"/FontFile2" in pdf          # TrueType embedded (pdf.fonttype 42)
+    assert b"/Type3" not in pdf
+    svg = (a / "balsalobre_forest.svg").read_text()
+    assert "<dc:date>" not in svg or "1970" in svg
+    assert "Matplotlib v" not in svg
+    png = (a / "balsalobre_forest.png").read_bytes()
+    assert b"Software" not in png and b"Matplotlib" not in png
+
+
+def _png_size(path):
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", head[16:24])
+
+
+@pytest.mark.parametrize("name", sorted(SEED_FIGURES))
+def test_journal_sizes(built, name):
+    a, _ = built
+    w, h = _png_size(a / f"{name}.png")
+    spec = figures.REGISTRY[name]
+    # 300 dpi (runecon.savefig.DEFAULT_DPI) x the journal width in inches
+    assert w == round(spec.size[0] * 300) and h == round(spec.size[1] * 300)
+
+
+def test_numbers_json(built):
+    a, _ = built
+    for n in figures.REGISTRY:
+        text = (a / f"{n}.json").read_text(encoding="utf-8")
+        rec = json.loads(text)
+        assert rec["name"] == n and rec["caption"] == figures.REGISTRY[n].caption
+        assert re.fullmatch(r"\d+\.\d+\.\d+\+sha256:[0-9a-f]{12}", rec["data_version"])
+        # sorted keys, no timestamps
+        assert text == json.dumps(rec, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        assert not re.search(r"20\d\d-\d\d-\d\dT", text)
+    m = json.loads((a / "balsalobre_forest.json").read_text())["numbers"]["model"]
+    assert m["k"] == 5 and m["method"] == "REML"
+    assert {"estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "I2"} <= set(m)
+    # Balsalobre-Fernández 2016, abstract: -1.42 [-2.23, -0.60], I2 = 61 %
+    assert m["estimate"] == pytest.approx(-1.42, abs=PAPER_TOL)
+
+
+def test_index_lists_every_figure(built):
+    a, _ = built
+    index = (a / "index.md").read_text(encoding="utf-8")
+    for n, spec in figures.REGISTRY.items():
+        assert f"## {n}" in index and f"![{n}]({n}.png)" in index
+        assert spec.caption in index
+        for s in spec.sources:
+            assert s in index
+
+
+def test_cli_only(tmp_path):
+    assert main(["figures", "--out", str(tmp_path), "--only", "balsalobre_forest",
+                 "--format", "png,svg"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "balsalobre_forest.json", "balsalobre_forest.png", "balsalobre_forest.svg", "index.md"]
+
+
+@pytest.mark.parametrize("kwargs,arg", [({"only": ["nope"]}, "only"),
+                                        ({"formats": ("jpg",)}, "formats"),
+                                        ({"formats": ()}, "formats")])
+def test_build_all_bad_input(tmp_path, kwargs, arg):
+    with pytest.raises(InputError, match=arg):
+        figures.build_all(out=tmp_path, **kwargs)
+
+
+def test_register_twice_rejected():
+    with pytest.raises(InputError, match="name"):
+        figures.figure("storen", "x", ["y"])(lambda fig: {})
+    with pytest.raises(InputError, match="name"):
+        figures.figure("bad name!", "x", ["y"])
+
+
+# ----------------------------------------------------------------------------- image checks
+def test_balsalobre_forest_image():
+    fig, numbers = figures.render("balsalobre_forest")
+    try:
+        ax = fig.axes[0]
+        # Balsalobre-Fernández 2016 Table 3: five studies + the pooled row
+        labels = [t.get_text() for t in ax.get_yticklabels()]
+        assert labels[:5] == ["Paavolainen 1999", "Saunders 2006", "Mikkola 2007",
+                              "Støren 2008", "Sedano 2013"]
+        assert len(labels) == 6
+        pts = [c for c in ax.collections if c.get_label() == "studies"][0].get_offsets()
+        np.testing.assert_allclose(pts[:, 0], [-3.78, -0.54, -1.03, -1.45, -1.17], atol=EXACT)
+        # the diamond sits at the pooled estimate of an independent REML fit of Table 3
+        yi = np.array([-3.78, -0.54, -1.03, -1.45, -1.17])
+        lb = np.array([-5.45, -1.58, -1.87, -2.56, -2.24])
+        ub = np.array([-2.10, 0.49, -0.18, -0.35, -0.10])
+        ref = runecon.rma(yi, sei=(ub - lb) / (2 * 1.959963984540054))
+        xy = [p for p in ax.patches if p.get_label() == "pooled"][0].get_xy()
+        assert xy[np.argmax(xy[:, 1]), 0] == pytest.approx(ref.estimate, abs=EXACT)
+        assert xy[:, 0].min() == pytest.approx(ref.ci_lb, abs=EXACT)
+        assert xy[:, 0].max() == pytest.approx(ref.ci_ub, abs=EXACT)
+        assert xy[np.argmax(xy[:, 1]), 0] == pytest.approx(-1.42, abs=PAPER_TOL)
+        assert numbers["model"]["estimate"] == ref.estimate
+        texts = [t.get_text() for t in ax.texts]
+        assert "\u2190 favours strength training" in texts
+        assert "-3.78 [-5.46, -2.10]" in texts   # CI recomputed from the SE (symmetric)
+    finally:
+        plt.close(fig)
+
+
+def test_llanoslagos_methods_image():
+    fig, numbers = figures.render("llanoslagos_methods")
+    try:
+        ax = fig.axes[0]
+        groups = [t.get_text() for t in ax.get_yticklabels()]
+        assert groups == ["high load", "combined", "plyometric", "submaximal", "isometric"]
+        # Llanos-Lagos 2024a, Results 3.4 and Table 4: 19, 20, 28, 7, 7 effect sizes
+        ks = {"high_load": 19, "combined": 20, "plyometric": 28, "submaximal": 7,
+              "isometric": 7}
+        for g, k in ks.items():
+            pts = [c for c in ax.collections if c.get_label() == f"effects:{g}"][0]
+            assert len(pts.get_offsets()) == k
+            assert numbers["groups"][g]["k"] == k
+            est = [c for c in ax.collections if c.get_label() == f"estimate:{g}"][0]
+            assert est.get_offsets()[0, 0] == pytest.approx(numbers["groups"][g]["estimate"])
+            assert numbers["groups"][g]["model"] == "three-level"
+        # Sect. 3.4 (p. 910): high load -0.266 [-0.516, -0.015], plyometric -0.122
+        # [-0.299, 0.054]; printed to 3 decimals (tests/test_reproduce_llanoslagos2024a.py)
+        hl, pl = numbers["groups"]["high_load"], numbers["groups"]["plyometric"]
+        for got, want in [(hl["estimate"], -0.266), (hl["ci_lb"], -0.516),
+                          (hl["ci_ub"], -0.015), (pl["estimate"], -0.122),
+                          (pl["ci_lb"], -0.299), (pl["ci_ub"], 0.054)]:
+            assert abs(got - want) <= PRINTED_ROUNDING
+        cross = [c for c in ax.collections if c.get_label() == "printed:high_load"][0]
+        assert cross.get_offsets()[0, 0] == -0.266
+    finally:
+        plt.close(fig)
+
+
+def test_sensitivity_image():
+    fig, numbers = figures.render("sensitivity")
+    try:
+        gosh_ax, l1o_ax = fig.axes
+        # 2^5 - 1 subsets of the five studies
+        assert len(gosh_ax.collections[0].get_offsets()) == 31
+        assert numbers["gosh"]["n_subsets"] == 31
+        est = [c for c in l1o_ax.collections if c.get_label() == "rows"][0].get_offsets()
+        # Balsalobre 2016 Results: without Paavolainen 1999, -1.06 [-1.56, -0.56], I2 = 0 %
+        # (with tau2 = 0 REML equals the fixed-effect estimate the paper's software prints)
+        assert est[0, 0] == pytest.approx(-1.06, abs=PAPER_TOL)
+    finally:
+        plt.close(fig)
+
+
+def test_race_time_image():
+    fig, numbers = figures.render("race_time")
+    try:
+        ax = fig.axes[0]
+        models = {l.get_label() for l in ax.lines} - {"_child0"}
+        assert {"daniels", "diprampero", "kipp2019"} <= models
+        # Støren 2008 strength group VO2max 61 ml/kg/min (Llanos-Lagos 2024a Table 2)
+        assert numbers["vo2max"] == 61
+        # a better economy shortens every race in every model
+        assert all(r["delta_s"] < 0 for r in numbers["predictions"])
+    finally:
+        plt.close(fig)
