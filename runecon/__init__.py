@@ -26,6 +26,8 @@ from .bayes import BayesResult, bayesmeta
 from .sensitivity import PermutestResult, TableResult, cumul, gosh, influence, leave1out, permutest
 from .smallstudy import (FunnelData, PetPeeseResult, RegtestResult, TrimfillResult, funnel_data,
                          pet_peese, regtest, trimfill)
+from . import plots, style, figures
+from . import explorer
 
 #: submodules that are part of the public API (others are implementation detail)
 _PUBLIC_MODULES = {"errors", "physiology", "plots", "style", "figures", "explorer"}
@@ -34,25 +36,3 @@ __all__ = sorted(
     if not name.startswith("_") and name != "annotations"
     and (not isinstance(value, _ModuleType) or name in _PUBLIC_MODULES)
 )
-from .sensitivity import PermutestResult, TableResult, cumul, gosh, influence, leave1out, permutest
-from .smallstudy import (FunnelData, PetPeeseResult, RegtestResult, TrimfillResult, funnel_data,
-                         pet_peese, regtest, trimfill)
-
-from .bayes import BayesResult, bayesmeta
-from .multilevel import rma_mv, robust
-from .results import RMAMVResult, RobustResult
-
-__all__ = ["__version__", "errors", "load", "load_csv", "datasets",
-           "rma", "RMAResult", "PredictResult", "ConfintResult",
-           "physiology", "predict_race_times",
-           "escalc", "escalc_prepost", "hedges_j", "ci_to_se", "p_to_se", "t_to_se",
-           "smd_to_pct", "pct_to_smd", "subgroups", "SubgroupResult",
-           "comparisons", "pair_arms",
-           "leave1out", "influence", "cumul", "gosh", "permutest", "TableResult",
-           "PermutestResult", "regtest", "trimfill", "pet_peese", "funnel_data",
-           "RegtestResult", "TrimfillResult", "PetPeeseResult", "FunnelData"]
-__all__ += ["bayesmeta", "BayesResult"]
-from . import plots, style, figures  # noqa: E402
-
-__all__ += ["plots", "style", "figures"]
-__all__ += ["rma_mv", "robust", "RMAMVResult", "RobustResult"]
