@@ -155,8 +155,8 @@ def _balsalobre():
     re = _table("reported_effects")
     b = re[re["review_id"] == "balsalobre2016"]
     sei = ((b["ci_ub"] - b["ci_lb"]) / (2 * Z95)).to_numpy(float)
-    labels = [f"{s[:-4].capitalize()} {s[-4:]}".replace("Storen", "Støren")
-              for s in b["study_id"]]
+    st = _table("studies").set_index("study_id")
+    labels = [f"{st.at[s, 'first_author']} {st.at[s, 'year']}" for s in b["study_id"]]
     return rma(b["estimate"].to_numpy(float), sei=sei, slab=labels), b
 
 
@@ -299,6 +299,41 @@ def performance(fig):
                            ["high_load", "combined", "plyometric"], "Hedges g (performance)")
 
 
+@figure("performance_forest", "Forest plot of running performance by training method "
+        "(Llanos-Lagos 2024b data, review protocol: Hedges g, negative = better; one effect per "
+        "training group). Each block: two-level REML random-effects model with t-based 95% CI "
+        "(diamond) and prediction interval (dotted); bottom: all comparisons; test of subgroup "
+        "differences (Qb). n: training + control participants of the comparison; weight: "
+        "within the block's model.",
+        [LLANOS_B, "data/outcomes.csv", "data/groups.csv", "data/studies.csv"],
+        width="double", height=5.6)
+def performance_forest(fig):
+    from .models import rma
+    from .subgroups import subgroups
+
+    c = _comparisons("running_performance", "llanoslagos2024b")
+    order = {"high_load": 0, "combined": 1, "plyometric": 2}
+    c = c.assign(_o=c["method"].map(order)).sort_values(["_o", "study_id", "group_id"],
+                                                         kind="stable")
+    st = _table("studies").set_index("study_id")
+    base = [f"{st.at[r['study_id'], 'first_author']} {st.at[r['study_id'], 'year']} · "
+            f"{str(r['measure']).replace(' (s)', '')}" for _, r in c.iterrows()]
+    dup = pd.Series(base).duplicated(keep=False).to_numpy()
+    labels = [b.replace(" · ", f" ({g.replace('_', ' ')}) · ", 1) if d else b
+              for b, d, g in zip(base, dup, c["group_id"])]
+    yi, vi = c["yi"].to_numpy(float), c["vi"].to_numpy(float)
+    groups = c["method"].str.replace("_", " ").to_numpy()
+    sg = subgroups(yi, vi, groups, method="REML", tau2="separate", test="t")
+    overall = rma(yi, vi, test="t", slab=labels)
+    ax = fig.subplots()
+    plots.forest(sg, ax, overall=overall, groups=groups, n=(c["n1"] + c["n2"]).to_numpy(),
+                 columns=("n", "estimate", "weight"), xlabel="Hedges g (running performance)",
+                 favours=("favours strength training", "favours control"))
+    return {"overall": _rma_numbers(overall),
+            "subgroups": {str(g): _rma_numbers(f) for g, f in zip(sg.table["group"], sg.fits)},
+            "Qb": sg.Qb, "Qb_df": sg.df, "Qb_pval": sg.pval, "statistic": sg.statistic}
+
+
 @figure("speed_moderation", "Does the effect on running economy depend on the test speed? "
         "Meta-regression (REML, independent effects) of the Llanos-Lagos 2024a effect sizes "
         "with speed printed in km/h on speed; bubbles ∝ weight, band = 95% CI of the line, "
@@ -409,8 +444,8 @@ def sensitivity(fig):
 
 @figure("funnel_methods", "Contour-enhanced funnel plot of the 81 Llanos-Lagos 2024a running "
         "economy effect sizes around zero (shades: two-sided p-value bands) with the REML "
-        "estimate (black line) and trim-and-fill (L0; filled studies open, adjusted estimate "
-        "dashed); effect sizes treated as independent.",
+        "estimate (black line) and trim-and-fill (L0; filled studies, if any, open and the "
+        "adjusted estimate dashed; k0 in the JSON); effect sizes treated as independent.",
         [LLANOS_A, "data/outcomes.csv"], width="single", height=2.6)
 def funnel_methods(fig):
     from .models import rma
@@ -451,23 +486,22 @@ def bayes_balsalobre(fig):
 def render(name):
     """Draw the registered figure ``name`` in the runecon style: ``(Figure, numbers)``.
 
-    The caller closes the figure (``matplotlib.pyplot.close(fig)``).
+    The Figure is made without pyplot (no GUI backend, nothing to close); in a notebook,
+    display it with ``IPython.display.display(fig)``.
     """
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure as MplFigure
 
     if name not in REGISTRY:
         raise InputError("name", f"unknown figure {name!r}; known: {', '.join(REGISTRY)}")
     spec = REGISTRY[name]
     with context():
-        fig = plt.figure(figsize=spec.size)
+        fig = MplFigure(figsize=spec.size)
         numbers = spec.func(fig)
     return fig, numbers
 
 
 def build(name, out="figures", formats=("pdf", "svg", "png"), dpi=DEFAULT_DPI):
     """Write one figure (all formats) and its numbers JSON; return the paths written."""
-    import matplotlib.pyplot as plt
-
     formats = check_formats(formats)
     spec = REGISTRY.get(name)
     if spec is None:
@@ -475,10 +509,7 @@ def build(name, out="figures", formats=("pdf", "svg", "png"), dpi=DEFAULT_DPI):
     out = Path(out)
     with context():
         fig, numbers = render(name)
-        try:
-            paths = save(fig, out / name, formats=formats, dpi=dpi)
-        finally:
-            plt.close(fig)
+        paths = save(fig, out / name, formats=formats, dpi=dpi)
     record = {"name": name, "caption": spec.caption, "sources": list(spec.sources),
               "width_in": spec.size[0], "height_in": spec.size[1],
               "data_version": data_version(), "numbers": numbers}

@@ -307,7 +307,8 @@ def funnel(data, ax=None, *, trimfill=None, xlabel="Effect size", legend=True):
     data : FunnelData
         From :func:`runecon.smallstudy.funnel_data` (study points, contours, pseudo-CI).
     trimfill : TrimfillResult, optional
-        Filled studies are drawn as open circles, the adjusted estimate as a dashed line.
+        Filled studies are drawn as open circles and the adjusted estimate as a dashed line
+        (nothing is drawn when no study is filled, k0 = 0).
 
     Notes
     -----
@@ -351,21 +352,21 @@ def funnel(data, ax=None, *, trimfill=None, xlabel="Effect size", legend=True):
     ax.plot(data.ci["lower"], data.ci["se"], color=_GREY, lw=0.6, ls="--")
     ax.plot(data.ci["upper"], data.ci["se"], color=_GREY, lw=0.6, ls="--")
     ax.axvline(data.estimate, color=POOLED_COLOR, lw=0.8, label="pooled")
-    ax.scatter(pts["yi"], pts["sei"], s=14, color=POOLED_COLOR, zorder=3, label="studies")
+    ax.scatter(pts["yi"], pts["sei"], s=10, color=POOLED_COLOR, zorder=3, label="studies")
     if trimfill is not None:
         fill = np.asarray(trimfill.fill, bool)
         if fill.any():
             ax.scatter(np.asarray(trimfill.yi)[fill], np.sqrt(np.asarray(trimfill.vi)[fill]),
                        s=14, facecolor="white", edgecolor=POOLED_COLOR, lw=0.7, zorder=3,
                        label="filled")
-        ax.axvline(trimfill.estimate, color=OKABE_ITO["vermillion"], lw=0.8, ls="--",
-                   label="trimfill")
+            ax.axvline(trimfill.estimate, color=OKABE_ITO["vermillion"], lw=0.8, ls="--",
+                       label="trimfill")
     ax.set_xlim(lo - pad, hi + pad)
     ax.set_ylim(smax * 1.02, 0)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("Standard error")
     if legend:
-        ax.legend(handles=handles, loc="lower left", fontsize=6, handlelength=1.2,
+        ax.legend(handles=handles, loc="upper left", fontsize=6, handlelength=1.2,
                   title="two-sided p", title_fontsize=6)
     return ax
 
@@ -527,7 +528,7 @@ def gosh(data, ax=None, *, hexbin=None, gridsize=40, column="estimate",
         ax.hexbin(x, y, gridsize=gridsize, mincnt=1, bins="log", cmap="viridis",
                   linewidths=0, label="subsets")
     else:
-        ax.scatter(x, y, s=6, color=CYCLE[0], alpha=0.5, lw=0, label="subsets")
+        ax.scatter(x, y, s=9, color=CYCLE[0], alpha=0.6, lw=0, label="subsets")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("I\u00b2 (%)")
     return ax

@@ -219,3 +219,24 @@ def test_race_time_image():
         assert all(r["delta_s"] < 0 for r in numbers["predictions"])
     finally:
         plt.close(fig)
+
+
+def test_performance_forest_image():
+    fig, numbers = figures.render("performance_forest")
+    ax = fig.axes[0]
+    # 28 comparisons of Llanos-Lagos 2024b (8 high load, 6 combined, 14 plyometric;
+    # tests/test_comparisons.py), 3 subgroup diamonds, the overall diamond, the Qb row
+    pts = [c for c in ax.collections if c.get_label() == "studies"][0].get_offsets()
+    assert len(pts) == 28
+    assert len(ax.get_yticks()) == 28 + 3 + 1 + 1
+    assert {g: s["k"] for g, s in numbers["subgroups"].items()} == {
+        "combined": 6, "high load": 8, "plyometric": 14}
+    for g, s in numbers["subgroups"].items():
+        xy = [p for p in ax.patches if p.get_label() == f"subgroup:{g}"][0].get_xy()
+        assert xy[np.argmax(xy[:, 1]), 0] == pytest.approx(s["estimate"], abs=1e-6)
+    xy = [p for p in ax.patches if p.get_label() == "pooled"][0].get_xy()
+    assert xy[np.argmax(xy[:, 1]), 0] == pytest.approx(numbers["overall"]["estimate"], abs=1e-6)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert sum("Qb(2)" in t for t in labels) == 1
+    rows = [t for t in labels if " · " in t]        # study rows: "Author Year · measure"
+    assert len(rows) == 28 and len(set(rows)) == 28   # no duplicated study rows
