@@ -28,6 +28,7 @@ from .smallstudy import (FunnelData, PetPeeseResult, RegtestResult, TrimfillResu
                          pet_peese, regtest, trimfill)
 from . import plots, style, figures
 from . import explorer
+from . import figures, plots, style
 
 #: submodules that are part of the public API (others are implementation detail)
 _PUBLIC_MODULES = {"errors", "physiology", "plots", "style", "figures", "explorer"}

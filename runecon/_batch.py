@@ -26,7 +26,6 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from .errors import InputError
 
@@ -130,7 +129,8 @@ class _Design:
             with np.errstate(divide="ignore", invalid="ignore"):
                 sw = w.sum(1)
                 b = (w * Y).sum(1) / sw
-            return (1.0 / sw)[:, None, None], b[:, None], Y - b[:, None]
+                S = (1.0 / sw)[:, None, None]
+            return S, b[:, None], Y - b[:, None]
         S = _inv(self.cross(w))
         b = np.einsum("cij,cj->ci", S, (w * Y) @ self.X)
         return S, b, Y - b @ self.X.T
@@ -631,7 +631,3 @@ def fit_batch(yi, vi, mask=None, X=None, *, method="REML", test="z", tau2=None,
         bar.close()
     cat = {key: np.concatenate(v) for key, v in res.items()}
     return BatchFit(method=method, test=test, p=p, **cat)
-
-
-def chi2_sf(q, df):
-    return stats.chi2.sf(q, df)
