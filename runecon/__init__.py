@@ -26,7 +26,6 @@ from .bayes import BayesResult, bayesmeta
 from .sensitivity import PermutestResult, TableResult, cumul, gosh, influence, leave1out, permutest
 from .smallstudy import (FunnelData, PetPeeseResult, RegtestResult, TrimfillResult, funnel_data,
                          pet_peese, regtest, trimfill)
-from . import plots, style, figures
 from . import explorer
 from . import figures, plots, style
 
