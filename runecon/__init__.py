@@ -26,6 +26,7 @@ from .bayes import BayesResult, bayesmeta
 from .sensitivity import PermutestResult, TableResult, cumul, gosh, influence, leave1out, permutest
 from .smallstudy import (FunnelData, PetPeeseResult, RegtestResult, TrimfillResult, funnel_data,
                          pet_peese, regtest, trimfill)
+from . import explorer
 from . import figures, plots, style
 
 #: submodules that are part of the public API (others are implementation detail)
