@@ -343,22 +343,28 @@ def performance_forest(fig):
 
 
 @figure("speed_moderation", "Does the effect on running economy depend on the test speed? "
-        "Meta-regression (REML, independent effects) of the Llanos-Lagos 2024a effect sizes "
-        "with speed printed in km/h on speed; bubbles ∝ weight, band = 95% CI of the line, "
-        "light band = 95% prediction interval.",
+        "Three-level meta-regression (REML, effects within study groups, t-based) of the "
+        "Llanos-Lagos 2024a effect sizes whose test speed is printed in km/h, all methods "
+        "together, on speed; bubbles ∝ precision, band = 95% CI of the line, light band = 95% "
+        "prediction interval.",
         [LLANOS_A, "data/outcomes.csv"], width="single", height=2.6)
 def speed_moderation(fig):
-    from .models import rma
+    from .multilevel import rma_mv
 
     c = _comparisons("running_economy", "llanoslagos2024a")
     m = c[np.isfinite(c["speed_kmh"].to_numpy(float))]
-    res = rma(m["yi"].to_numpy(float), m["vi"].to_numpy(float),
-              mods=m["speed_kmh"].to_numpy(float), slab=list(m["es_id"]))
+    res = rma_mv(m["yi"].to_numpy(float), m["vi"].to_numpy(float),
+                 cluster=m["cluster"].to_numpy(), mods=m["speed_kmh"].to_numpy(float),
+                 test="t", slab=list(m["es_id"]))
     ax = fig.subplots()
     plots.bubble(res, ax, xlabel="Test speed (km/h)", ylabel="Hedges g (running economy)",
                  pi=True)
-    return {"model": _rma_numbers(res), "moderator": "speed_kmh",
-            "k_without_speed": int(len(c) - len(m))}
+    return {"model": {"k": res.k, "n_clusters": res.n_clusters, "method": res.method,
+                      "test": res.test, "coef_names": list(res.coef_names), "beta": res.beta,
+                      "se": res.se, "ci_lb": res.ci_lb, "ci_ub": res.ci_ub, "pval": res.pval,
+                      "sigma2": list(res.sigma2), "QE": res.QE, "QEp": res.QEp, "QM": res.QM,
+                      "QMp": res.QMp},
+            "moderator": "speed_kmh", "k_without_speed": int(len(c) - len(m))}
 
 
 @figure("race_time", "What the pooled Balsalobre effect could mean on race day: predicted "

@@ -247,3 +247,16 @@ def test_performance_forest_image():
     assert sum("Qb(2)" in t for t in labels) == 1
     rows = [t for t in labels if " · " in t]        # study rows: "Author Year · measure"
     assert len(rows) == 28 and len(set(rows)) == 28   # no duplicated study rows
+
+
+def test_speed_moderation_image():
+    fig, numbers = figures.render("speed_moderation")
+    ax = fig.axes[0]
+    m = numbers["model"]
+    # every Llanos-Lagos 2024a effect with a km/h speed is a bubble: 81 minus those without
+    pts = [c for c in ax.collections if c.get_label() == "studies"][0].get_offsets()
+    assert len(pts) == m["k"] == 81 - numbers["k_without_speed"]
+    line = [l for l in ax.lines if l.get_label() == "fit"][0]
+    x, y = line.get_xdata(), line.get_ydata()
+    assert (y[-1] - y[0]) / (x[-1] - x[0]) == pytest.approx(m["beta"][1], rel=1e-9)
+    assert x[0] == pts[:, 0].min() and x[-1] == pts[:, 0].max()

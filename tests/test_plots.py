@@ -263,6 +263,18 @@ def test_bubble_grid(make_ax, pi):
     assert len(_collections(out, "ci")) == 1
 
 
+def test_bubble_three_level():
+    x = np.array([8.0, 10.0, 12.0, 14.0, 16.0, 18.0])
+    mv = runecon.rma_mv(YI, VI, cluster=["s1", "s1", "s2", "s2", "s3", "s3"], mods=x)
+    ax = plots.bubble(mv)
+    line = [l for l in ax.lines if l.get_label() == "fit"][0]
+    b0, b1 = mv.beta
+    np.testing.assert_allclose(line.get_ydata(), b0 + b1 * line.get_xdata(), atol=1e-10)
+    # no per-study weights in a three-level result: bubble area by precision 1/vi
+    sizes = _collections(ax, "studies")[0].get_sizes()
+    assert np.argmax(sizes) == np.argmin(VI)
+
+
 def test_bubble_needs_one_moderator(res):
     with pytest.raises(InputError, match="res"):
         plots.bubble(res)
