@@ -63,8 +63,90 @@ def _as_array(x):
     return np.atleast_1d(np.asarray(x, dtype=float))
 
 
+_SIGNIF = "Signif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1"
+
+
+def _coef_header(stat, df):
+    """Column names of metafor's coefficient table (with a df column when ``df``)."""
+    return ["estimate", "se", stat] + (["df"] if df else []) + ["pval", "ci.lb", "ci.ub", ""]
+
+
+def _coef_row(b, se, stat, p, lb, ub, df=None):
+    """One formatted coefficient row; ``df`` is the already formatted df cell or None."""
+    return ([_f(b), _f(se), _f(stat)] + ([df] if df is not None else [])
+            + [_pv(p), _f(lb), _f(ub), _stars(p)])
+
+
+class _ModelDisplay:
+    """Shared by RMAResult and RMAMVResult: the heterogeneity and moderator tests, the
+    coefficient table (text and HTML) and the coefficient frame, as metafor prints them."""
+
+    @property
+    def estimate(self) -> float:
+        """The pooled estimate (``beta[0]``; the intercept in a meta-regression)."""
+        return float(self.beta[0])
+
+    @property
+    def int_only(self) -> bool:
+        return self.p == 1
+
+    def _het_title(self):
+        return "Test for Heterogeneity" if self.int_only else "Test for Residual Heterogeneity"
+
+    def _q_line(self):
+        q = "Q" if self.int_only else "QE"
+        return f"{q}(df = {self.k - self.p}) = {_f(self.QE)}, p-val {_pv(self.QEp, eq=True)}"
+
+    def _qm_line(self):
+        idx = [i + 1 for i in self.btt]
+        which = (f"coefficient {idx[0]}" if len(idx) == 1 else f"coefficients {idx[0]}:{idx[-1]}")
+        if self.test == "z":
+            stat = f"QM(df = {self.QMdf[0]}) = {_f(self.QM)}"
+        else:
+            stat = f"F(df1 = {self.QMdf[0]}, df2 = {self.QMdf[1]}) = {_f(self.QM)}"
+        return which, f"{stat}, p-val {_pv(self.QMp, eq=True)}"
+
+    def _coef_rows(self):
+        t = self.test != "z"
+        cols = [_as_array(x) for x in (self.se, self.zval, self.pval, self.ci_lb, self.ci_ub)]
+        rows = [_coef_row(self.beta[j], cols[0][j], cols[1][j], float(cols[2][j]), cols[3][j],
+                          cols[4][j], str(self.df) if t else None) for j in range(self.p)]
+        return _coef_header("tval" if t else "zval", t), rows
+
+    def _tests_text(self):
+        """The heterogeneity test, moderator test and coefficient table (text lines)."""
+        out = [self._het_title() + ":", self._q_line(), ""]
+        if not self.int_only:
+            which, line = self._qm_line()
+            out += [f"Test of Moderators ({which}):", line, ""]
+        header, rows = self._coef_rows()
+        return out + ["Model Results:", "",
+                      _table(header, rows, None if self.int_only else list(("",) + self.coef_names)),
+                      "", "---", _SIGNIF, ""]
+
+    def _tests_html(self):
+        parts = [f"<p>{self._het_title()}: {html.escape(self._q_line())}</p>"]
+        if not self.int_only:
+            which, line = self._qm_line()
+            parts.append(f"<p>Test of Moderators ({which}): {html.escape(line)}</p>")
+        header, rows = self._coef_rows()
+        return parts + [_html_table(header, rows, list(self.coef_names))]
+
+    def _coef_frame(self, model):
+        """One row per coefficient with the ``model`` fields repeated as columns and in attrs."""
+        import pandas as pd
+        df = pd.DataFrame({
+            "estimate": self.beta, "se": _as_array(self.se), "zval": _as_array(self.zval),
+            "pval": _as_array(self.pval), "ci_lb": _as_array(self.ci_lb),
+            "ci_ub": _as_array(self.ci_ub)}, index=pd.Index(self.coef_names, name="coef"))
+        for key, val in model.items():
+            df[key] = val
+        df.attrs.update(model)
+        return df
+
+
 @dataclass(frozen=True, eq=False)
-class RMAResult:
+class RMAResult(_ModelDisplay):
     """A fitted fixed- or random-effects meta-analysis or meta-regression (``runecon.rma``).
 
     Field names follow metafor (``ci.lb`` is ``ci_lb``). ``se``, ``zval``, ``pval``,
@@ -119,17 +201,8 @@ class RMAResult:
 
     # ------------------------------------------------------------------ accessors
     @property
-    def estimate(self) -> float:
-        """The pooled estimate (``beta[0]``; the intercept in a meta-regression)."""
-        return float(self.beta[0])
-
-    @property
     def tau(self) -> float:
         return math.sqrt(self.tau2)
-
-    @property
-    def int_only(self) -> bool:
-        return self.p == 1
 
     def predict(self, newmods=None, level=None):
         """Predicted effects with confidence and prediction intervals (metafor's predict).
@@ -201,47 +274,8 @@ class RMAResult:
                 lines.append(f"R^2 (amount of heterogeneity accounted for):            {_f(self.R2, 2)}%")
         return lines
 
-    def _q_line(self):
-        q = "Q" if self.int_only else "QE"
-        return f"{q}(df = {self.k - self.p}) = {_f(self.QE)}, p-val {_pv(self.QEp, eq=True)}"
-
-    def _qm_line(self):
-        idx = [i + 1 for i in self.btt]
-        which = (f"coefficient {idx[0]}" if len(idx) == 1 else f"coefficients {idx[0]}:{idx[-1]}")
-        if self.test == "z":
-            stat = f"QM(df = {self.QMdf[0]}) = {_f(self.QM)}"
-        else:
-            stat = f"F(df1 = {self.QMdf[0]}, df2 = {self.QMdf[1]}) = {_f(self.QM)}"
-        return which, f"{stat}, p-val {_pv(self.QMp, eq=True)}"
-
-    def _coef_rows(self):
-        t = self.test != "z"
-        header = ["estimate", "se", "tval" if t else "zval"] + (["df"] if t else []) + \
-                 ["pval", "ci.lb", "ci.ub", ""]
-        rows = []
-        for j in range(self.p):
-            pv = float(_as_array(self.pval)[j])
-            row = [_f(self.beta[j]), _f(_as_array(self.se)[j]), _f(_as_array(self.zval)[j])]
-            if t:
-                row.append(str(self.df))
-            row += [_pv(pv), _f(_as_array(self.ci_lb)[j]), _f(_as_array(self.ci_ub)[j]), _stars(pv)]
-            rows.append(row)
-        return header, rows
-
     def __str__(self):
-        out = ["", self._title(), ""]
-        out += self._het_lines() + [""]
-        out += ["Test for Heterogeneity:" if self.int_only else "Test for Residual Heterogeneity:",
-                self._q_line(), ""]
-        if not self.int_only:
-            which, line = self._qm_line()
-            out += [f"Test of Moderators ({which}):", line, ""]
-        out += ["Model Results:", ""]
-        header, rows = self._coef_rows()
-        out.append(_table(header, rows, None if self.int_only else list(("",) + self.coef_names)))
-        out += ["", "---",
-                "Signif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1", ""]
-        return "\n".join(out)
+        return "\n".join(["", self._title(), ""] + self._het_lines() + [""] + self._tests_text())
 
     def __repr__(self):
         return (f"RMAResult(method={self.method!r}, test={self.test!r}, k={self.k}, p={self.p}, "
@@ -249,33 +283,18 @@ class RMAResult:
 
     def _repr_html_(self):
         parts = [f"<p><b>{html.escape(self._title())}</b></p>",
-                 "<p>" + "<br>".join(html.escape(s) for s in self._het_lines()) + "</p>",
-                 f"<p>{'Test for Heterogeneity' if self.int_only else 'Test for Residual Heterogeneity'}: "
-                 f"{html.escape(self._q_line())}</p>"]
-        if not self.int_only:
-            which, line = self._qm_line()
-            parts.append(f"<p>Test of Moderators ({which}): {html.escape(line)}</p>")
-        header, rows = self._coef_rows()
-        parts.append(_html_table(header, rows, list(self.coef_names)))
-        return "<div class='runecon-rma'>" + "".join(parts) + "</div>"
+                 "<p>" + "<br>".join(html.escape(s) for s in self._het_lines()) + "</p>"]
+        return "<div class='runecon-rma'>" + "".join(parts + self._tests_html()) + "</div>"
 
     def to_frame(self):
         """One row per coefficient: estimate, se, zval, pval, ci_lb, ci_ub, and the
         model-level fields (k, method, test, tau2, se_tau2, I2, H2, QE, QEp, QM, QMp, df,
         ll, R2) repeated as columns and stored in ``attrs``."""
-        import pandas as pd
-        df = pd.DataFrame({
-            "estimate": self.beta, "se": _as_array(self.se), "zval": _as_array(self.zval),
-            "pval": _as_array(self.pval), "ci_lb": _as_array(self.ci_lb),
-            "ci_ub": _as_array(self.ci_ub)}, index=pd.Index(self.coef_names, name="coef"))
-        model = {"k": self.k, "method": self.method, "test": self.test, "level": self.level,
-                 "tau2": self.tau2, "se_tau2": self.se_tau2, "I2": self.I2, "H2": self.H2,
-                 "QE": self.QE, "QEp": self.QEp, "QM": self.QM, "QMp": self.QMp,
-                 "df": self.df, "ll": self.ll, "R2": self.R2}
-        for key, val in model.items():
-            df[key] = val
-        df.attrs.update(model)
-        return df
+        return self._coef_frame({
+            "k": self.k, "method": self.method, "test": self.test, "level": self.level,
+            "tau2": self.tau2, "se_tau2": self.se_tau2, "I2": self.I2, "H2": self.H2,
+            "QE": self.QE, "QEp": self.QEp, "QM": self.QM, "QMp": self.QMp,
+            "df": self.df, "ll": self.ll, "R2": self.R2})
 
 
 @dataclass(frozen=True, eq=False)
@@ -397,7 +416,7 @@ class LevelTest:
 
 
 @dataclass(frozen=True, eq=False)
-class RMAMVResult:
+class RMAMVResult(_ModelDisplay):
     """A three-level meta-analysis (``runecon.rma_mv``), as metafor's
     ``rma.mv(yi, vi, random = ~ 1 | cluster/es_id)``.
 
@@ -451,17 +470,9 @@ class RMAMVResult:
     terms: tuple | None = field(default=None, repr=False)
 
     @property
-    def estimate(self) -> float:
-        return float(self.beta[0])
-
-    @property
     def tau2(self) -> float:
         """sum(sigma2): the total heterogeneity variance used by the prediction interval."""
         return float(sum(self.sigma2))
-
-    @property
-    def int_only(self) -> bool:
-        return self.p == 1
 
     def predict(self, newmods=None, level=None):
         """Average or predicted effects with CI and prediction interval
@@ -484,32 +495,19 @@ class RMAMVResult:
     def _fit_line(self):
         return f"logLik = {_f(self.ll)}" if self.ll is not None else ""
 
-    def _q_line(self):
-        q = "Q" if self.int_only else "QE"
-        return f"{q}(df = {self.k - self.p}) = {_f(self.QE)}, p-val {_pv(self.QEp, eq=True)}"
+    def _lrt_lines(self):
+        return [f"LRT sigma^2 ({t.factor}) = 0: LRT = {_f(t.LRT)}, p-val {_pv(t.pval, eq=True)}"
+                for t in self.lrt]
 
     def _i2_line(self):
         return (f"I^2: {_f(self.I2[0], 2)}% ({self.cluster_name}), {_f(self.I2[1], 2)}% "
                 f"({self.es_name}), {_f(self.I2_total, 2)}% total")
 
-    _coef_rows = RMAResult._coef_rows
-    _qm_line = RMAResult._qm_line
-
     def __str__(self):
         out = ["", self._title(), "", self._fit_line(), "", "Variance Components:", ""]
         h, rows = self._vc_rows()
         out += [_table(h, rows, ["", "sigma^2.1", "sigma^2.2"]), "", self._i2_line(), ""]
-        for t in self.lrt:
-            out.append(f"LRT sigma^2 ({t.factor}) = 0: LRT = {_f(t.LRT)}, p-val {_pv(t.pval, eq=True)}")
-        out += ["", "Test for Heterogeneity:" if self.int_only else "Test for Residual Heterogeneity:",
-                self._q_line(), ""]
-        if not self.int_only:
-            which, line = self._qm_line()
-            out += [f"Test of Moderators ({which}):", line, ""]
-        out += ["Model Results:", ""]
-        header, rows = self._coef_rows()
-        out.append(_table(header, rows, None if self.int_only else list(("",) + self.coef_names)))
-        out += ["", "---", "Signif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1", ""]
+        out += self._lrt_lines() + [""] + self._tests_text()
         return "\n".join(out)
 
     def __repr__(self):
@@ -522,37 +520,22 @@ class RMAMVResult:
         parts = [f"<p><b>{html.escape(self._title())}</b> {html.escape(self._fit_line())}</p>",
                  "<p>Variance Components:</p>", _html_table(h, rows, ["sigma^2.1", "sigma^2.2"]),
                  f"<p>{html.escape(self._i2_line())}</p>",
-                 "<p>" + "<br>".join(html.escape(f"LRT sigma^2 ({t.factor}) = 0: LRT = {_f(t.LRT)}, "
-                                                 f"p-val {_pv(t.pval, eq=True)}") for t in self.lrt) + "</p>",
-                 f"<p>Test for Heterogeneity: {html.escape(self._q_line())}</p>"]
-        if not self.int_only:
-            which, line = self._qm_line()
-            parts.append(f"<p>Test of Moderators ({which}): {html.escape(line)}</p>")
-        header, rows = self._coef_rows()
-        parts.append(_html_table(header, rows, list(self.coef_names)))
-        return "<div class='runecon-rma-mv'>" + "".join(parts) + "</div>"
+                 "<p>" + "<br>".join(html.escape(s) for s in self._lrt_lines()) + "</p>"]
+        return "<div class='runecon-rma-mv'>" + "".join(parts + self._tests_html()) + "</div>"
 
     def to_frame(self):
         """One row per coefficient (estimate, se, zval, pval, ci_lb, ci_ub) with the
         model-level fields repeated as columns and stored in ``attrs``."""
-        import pandas as pd
-        df = pd.DataFrame({
-            "estimate": self.beta, "se": _as_array(self.se), "zval": _as_array(self.zval),
-            "pval": _as_array(self.pval), "ci_lb": _as_array(self.ci_lb),
-            "ci_ub": _as_array(self.ci_ub)}, index=pd.Index(self.coef_names, name="coef"))
-        model = {"k": self.k, "n_clusters": self.n_clusters, "method": self.method,
-                 "test": self.test, "level": self.level, "sigma2_1": self.sigma2[0],
-                 "sigma2_2": self.sigma2[1], "I2_1": self.I2[0], "I2_2": self.I2[1],
-                 "I2_total": self.I2_total, "QE": self.QE, "QEp": self.QEp, "QM": self.QM,
-                 "QMp": self.QMp, "df": self.df, "ll": self.ll,
-                 "LRT_1": self.lrt[0].LRT if self.lrt else None,
-                 "LRT_1_pval": self.lrt[0].pval if self.lrt else None,
-                 "LRT_2": self.lrt[1].LRT if self.lrt else None,
-                 "LRT_2_pval": self.lrt[1].pval if self.lrt else None}
-        for key, val in model.items():
-            df[key] = val
-        df.attrs.update(model)
-        return df
+        return self._coef_frame({
+            "k": self.k, "n_clusters": self.n_clusters, "method": self.method,
+            "test": self.test, "level": self.level, "sigma2_1": self.sigma2[0],
+            "sigma2_2": self.sigma2[1], "I2_1": self.I2[0], "I2_2": self.I2[1],
+            "I2_total": self.I2_total, "QE": self.QE, "QEp": self.QEp, "QM": self.QM,
+            "QMp": self.QMp, "df": self.df, "ll": self.ll,
+            "LRT_1": self.lrt[0].LRT if self.lrt else None,
+            "LRT_1_pval": self.lrt[0].pval if self.lrt else None,
+            "LRT_2": self.lrt[1].LRT if self.lrt else None,
+            "LRT_2_pval": self.lrt[1].pval if self.lrt else None})
 
 
 @dataclass(frozen=True, eq=False)
@@ -577,13 +560,12 @@ class RobustResult:
     vcov: np.ndarray = field(repr=False, default=None)
 
     def _rows(self):
-        cols = [_as_array(x) for x in (self.beta, self.se, self.tval, self.df, self.pval,
-                                        self.ci_lb, self.ci_ub)]
-        return [[_f(cols[0][j]), _f(cols[1][j]), _f(cols[2][j]), _f(cols[3][j], 2),
-                 _pv(cols[4][j]), _f(cols[5][j]), _f(cols[6][j]), _stars(cols[4][j])]
+        b, se, t, df, p, lb, ub = (_as_array(x) for x in (self.beta, self.se, self.tval, self.df,
+                                                          self.pval, self.ci_lb, self.ci_ub))
+        return [_coef_row(b[j], se[j], t[j], p[j], lb[j], ub[j], _f(df[j], 2))
                 for j in range(len(self.coef_names))]
 
-    _HEADER = ["estimate", "se", "tval", "df", "pval", "ci.lb", "ci.ub", ""]
+    _HEADER = _coef_header("tval", True)
 
     def __str__(self):
         return (f"\nCluster-robust inference ({self.adjust}, Satterthwaite df; "
