@@ -138,6 +138,22 @@ def design_from_array(mods, k):
     return np.hstack([np.ones((k, 1)), M]), ("intrcpt", *names)
 
 
+def model_matrix(mods, terms, data, k):
+    """Model matrix (intercept first) and names for ``mods`` of rma/rma_mv: None (intercept
+    only), a parsed formula (``terms`` over ``data``) or an array; checked for full rank."""
+    if mods is None:
+        return np.ones((k, 1)), ("intrcpt",)
+    if terms is not None:
+        if len(data) != k:
+            raise InputError("data", f"has {len(data)} rows but yi has length {k}")
+        X, names = design_from_terms(terms, data)
+    else:
+        X, names = design_from_array(mods, k)
+    if X.shape[1] > 1:
+        check_full_rank(X, names)
+    return X, names
+
+
 def check_full_rank(X, names):
     """Raise InputError naming the collinear columns if X'X is (numerically) singular."""
     # metafor refuses when an eigenvalue of X'X is <= 1e-7 (control evtol)

@@ -11,7 +11,7 @@ import math
 import numpy as np
 from scipy import special
 
-from ._design import check_full_rank, design_from_array, design_from_terms, parse_formula
+from ._design import design_from_terms, model_matrix, parse_formula
 from ._rootfind import R_UNIROOT_TOL, RootNotBracketed, r_uniroot
 from .errors import ConvergenceError, InputError, TooFewStudiesError
 from .results import ConfintResult, PredictResult, RMAResult
@@ -49,6 +49,29 @@ def _vector(x, argument, k=None):
         raise InputError(argument, f"has length {a.shape[0]} but yi has length {k}; give one "
                                    "value per study")
     return a
+
+
+def _option(value, valid, argument, upper=False):
+    """``value`` in metafor's case (upper: methods, lower: tests) if it is one of ``valid``."""
+    if isinstance(value, str):
+        norm = value.upper() if upper else value.lower()
+        if norm in valid:
+            return norm
+    raise InputError(argument, f"unknown {argument} {value!r}; valid {argument}s are {', '.join(valid)}")
+
+
+def _check_finite_yi(y):
+    bad = np.flatnonzero(~np.isfinite(y))
+    if bad.size:
+        raise InputError("yi", f"has a missing or non-finite value at position {bad[0] + 1}; "
+                               "remove such studies first")
+
+
+def _check_positive(v, argument, what="sampling variances must be"):
+    bad = np.flatnonzero(~(np.isfinite(v) & (v > 0)))
+    if bad.size:
+        raise InputError(argument, f"{what} positive and finite; position {bad[0] + 1} "
+                                   f"is {v[bad[0]]!r}")
 
 
 def _level(level):
@@ -339,12 +362,8 @@ def rma(yi, vi=None, *, sei=None, mods=None, data=None, method="REML", test="z",
     variance (k - p) / tr(P) of Higgins & Thompson (2002) doi:10.1002/sim.1186 as in
     metafor (Viechtbauer 2010, doi:10.18637/jss.v036.i03).
     """
-    if not isinstance(method, str) or method.upper() not in METHODS:
-        raise InputError("method", f"unknown method {method!r}; valid methods are {', '.join(METHODS)}")
-    method = method.upper()
-    if not isinstance(test, str) or test.lower() not in TESTS:
-        raise InputError("test", f"unknown test {test!r}; valid tests are {', '.join(TESTS)}")
-    test = test.lower()
+    method = _option(method, METHODS, "method", upper=True)
+    test = _option(test, TESTS, "test")
     level = _level(level)
     con = _control(control) if control else DEFAULT_CONTROL
 
@@ -363,10 +382,7 @@ def rma(yi, vi=None, *, sei=None, mods=None, data=None, method="REML", test="z",
     k = y.shape[0]
     if k == 0:
         raise TooFewStudiesError("yi", "is empty; at least one study is needed")
-    bad = ~np.isfinite(y)
-    if bad.any():
-        raise InputError("yi", f"has a missing or non-finite value at position {int(np.flatnonzero(bad)[0]) + 1}; "
-                               "remove such studies first")
+    _check_finite_yi(y)
     if vi is not None and sei is not None:
         raise InputError("sei", "give either vi or sei, not both")
     if vi is None and sei is None:
@@ -379,33 +395,17 @@ def rma(yi, vi=None, *, sei=None, mods=None, data=None, method="REML", test="z",
         if isinstance(sei, str):
             sei = _column(data, sei, "sei")
         s = _vector(sei, "sei", k)
-        if not np.all(np.isfinite(s) & (s > 0)):
-            j = int(np.flatnonzero(~(np.isfinite(s) & (s > 0)))[0])
-            raise InputError("sei", f"must be positive and finite; position {j + 1} is {s[j]!r}")
+        _check_positive(s, "sei", "must be")
         v = s * s
     else:
         name = "vi"
         if isinstance(vi, str):
             vi = _column(data, vi, "vi")
         v = _vector(vi, "vi", k)
-    ok = np.isfinite(v) & (v > 0)
-    if not ok.all():
-        j = int(np.flatnonzero(~ok)[0])
-        raise InputError(name, f"sampling variances must be positive and finite; position {j + 1} "
-                               f"is {v[j]!r}")
+    _check_positive(v, name)
 
-    if mods is None:
-        X = np.ones((k, 1))
-        names = ("intrcpt",)
-    elif terms is not None:
-        if len(data) != k:
-            raise InputError("data", f"has {len(data)} rows but yi has length {k}")
-        X, names = design_from_terms(terms, data)
-    else:
-        X, names = design_from_array(mods, k)
+    X, names = model_matrix(mods, terms, data, k)
     p = X.shape[1]
-    if p > 1:
-        check_full_rank(X, names)
 
     if tau2 is not None:
         if method == "FE":

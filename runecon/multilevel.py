@@ -12,9 +12,9 @@ import math
 import numpy as np
 from scipy import special, stats
 
-from ._design import check_full_rank, design_from_array, design_from_terms, parse_formula
+from ._design import model_matrix, parse_formula
 from .errors import ConvergenceError, InputError, TooFewStudiesError
-from .models import _column, _level, _vector
+from .models import _check_finite_yi, _check_positive, _column, _level, _option, _vector
 from .results import LevelTest, RMAMVResult, RMAResult, RobustResult
 
 __all__ = ["rma_mv", "robust"]
@@ -246,12 +246,8 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
     and multivariate models"). The LRT per level refits with that sigma2 fixed at 0 and
     compares with chi-squared(1), as ``anova()`` in metafor.
     """
-    if not isinstance(method, str) or method.upper() not in METHODS:
-        raise InputError("method", f"unknown method {method!r}; valid methods are {', '.join(METHODS)}")
-    method = method.upper()
-    if not isinstance(test, str) or test.lower() not in TESTS:
-        raise InputError("test", f"unknown test {test!r}; valid tests are {', '.join(TESTS)}")
-    test = test.lower()
+    method = _option(method, METHODS, "method", upper=True)
+    test = _option(test, TESTS, "test")
     level = _level(level)
 
     terms = None
@@ -261,14 +257,9 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
             yi = lhs
     y = _vector(_column(data, yi, "yi") if isinstance(yi, str) else yi, "yi")
     k = y.shape[0]
-    if not np.all(np.isfinite(y)):
-        raise InputError("yi", f"has a missing or non-finite value at position "
-                               f"{int(np.flatnonzero(~np.isfinite(y))[0]) + 1}")
+    _check_finite_yi(y)
     v = _vector(_column(data, vi, "vi") if isinstance(vi, str) else vi, "vi", k)
-    if not np.all(np.isfinite(v) & (v > 0)):
-        j = int(np.flatnonzero(~(np.isfinite(v) & (v > 0)))[0])
-        raise InputError("vi", f"sampling variances must be positive and finite; position {j + 1} "
-                               f"is {v[j]!r}")
+    _check_positive(v, "vi")
     c_codes, c_labels = _codes(cluster, "cluster", k, data)
     if es_id is None:
         e_labels = [str(i + 1) for i in range(k)]
@@ -282,15 +273,8 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
         raise InputError("es_id", "every cluster holds a single effect-size unit, so sigma2 of the "
                                   "two levels is not identified; fit runecon.rma() instead")
 
-    if mods is None:
-        X, names = np.ones((k, 1)), ("intrcpt",)
-    elif terms is not None:
-        X, names = design_from_terms(terms, data)
-    else:
-        X, names = design_from_array(mods, k)
+    X, names = model_matrix(mods, terms, data, k)
     p = X.shape[1]
-    if p > 1:
-        check_full_rank(X, names)
     if k - p < 1:
         raise TooFewStudiesError("yi", f"k = {k} effects cannot estimate p = {p} coefficients "
                                        "and the variance components")

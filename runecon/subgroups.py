@@ -8,7 +8,7 @@ import pandas as pd
 from scipy import stats
 
 from .errors import InputError
-from .models import rma
+from .models import _check_finite_yi, _check_positive, _column, rma
 from .results import RMAResult
 
 __all__ = ["subgroups", "SubgroupResult"]
@@ -122,13 +122,8 @@ def subgroups(yi, vi, groups, method="REML", tau2="separate", test="z", level=95
     if tau2 not in ("separate", "pooled"):
         raise InputError("tau2", f"must be 'separate' or 'pooled', got {tau2!r}")
     if data is not None:
-        for name, val in (("yi", yi), ("vi", vi), ("groups", groups)):
-            if isinstance(val, str) and val not in data.columns:
-                raise InputError(name, f"column {val!r} is not in data; columns are "
-                                       f"{list(data.columns)}")
-        yi = data[yi] if isinstance(yi, str) else yi
-        vi = data[vi] if isinstance(vi, str) else vi
-        groups = data[groups] if isinstance(groups, str) else groups
+        yi, vi, groups = (_column(data, val, name) if isinstance(val, str) else val
+                          for name, val in (("yi", yi), ("vi", vi), ("groups", groups)))
     arrays = {}
     for name, val in (("yi", yi), ("vi", vi)):
         try:
@@ -148,14 +143,8 @@ def subgroups(yi, vi, groups, method="REML", tau2="separate", test="z", level=95
         raise InputError("groups", f"yi, vi and groups must have the same length; got "
                                    f"{y.shape[0]}, {v.shape[0]}, {g.shape[0]}")
     # checked here, not per subgroup, so that positions refer to the caller's rows
-    bad = np.flatnonzero(~np.isfinite(y))
-    if bad.size:
-        raise InputError("yi", f"has a missing or non-finite value at position {bad[0] + 1}; "
-                               "remove such studies first")
-    bad = np.flatnonzero(~(np.isfinite(v) & (v > 0)))
-    if bad.size:
-        raise InputError("vi", f"sampling variances must be positive and finite; position "
-                               f"{bad[0] + 1} is {v[bad[0]]!r}")
+    _check_finite_yi(y)
+    _check_positive(v, "vi")
     if pd.isna(g).any():
         raise InputError("groups", "has missing labels; drop those rows or name the group")
     levels = _levels(groups)
