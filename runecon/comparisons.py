@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .effects import STANDARDISERS, escalc_prepost
+from .effects import STANDARDISERS, _one_of, escalc_prepost
 from .errors import InputError
 
 __all__ = ["comparisons", "pair_arms", "PROTOCOLS", "DEFAULT_CHOICES", "ARM_COLUMNS"]
@@ -101,13 +101,9 @@ def pair_arms(arms, *, standardiser="post", correction="exact", variance="bh", r
     missing = [c for c in ARM_COLUMNS if c not in arms.columns]
     if missing:
         raise InputError("arms", f"arm table lacks columns {missing}")
-    if split_control not in _SPLITS:
-        raise InputError("split_control", f"must be one of {list(_SPLITS)}, got "
-                                          f"{split_control!r}")
-    if cluster not in _CLUSTERS:
-        raise InputError("cluster", f"must be one of {list(_CLUSTERS)}, got {cluster!r}")
-    if standardiser not in STANDARDISERS:
-        raise InputError("standardiser", f"must be one of {list(STANDARDISERS)}")
+    _one_of("split_control", split_control, _SPLITS)
+    _one_of("cluster", cluster, _CLUSTERS)
+    _one_of("standardiser", standardiser, STANDARDISERS)
     a = arms.reset_index(drop=True).copy()
     methods = _method_codes()
     unknown = ~a["method"].isin(methods)

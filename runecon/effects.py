@@ -14,6 +14,7 @@ import pandas as pd
 from scipy import special, stats
 
 from .errors import InputError
+from .models import _column
 
 __all__ = ["escalc", "escalc_prepost", "hedges_j", "ci_to_se", "p_to_se", "t_to_se",
            "smd_to_pct", "pct_to_smd", "MEASURES"]
@@ -70,12 +71,7 @@ def hedges_j(df, correction="exact"):
 def _get(name, value, data, k=None):
     """Turn an argument (array, scalar or column name in ``data``) into a float array."""
     if isinstance(value, str):
-        if data is None:
-            raise InputError(name, f"the column name {value!r} needs a DataFrame in 'data'")
-        if value not in data.columns:
-            raise InputError(name, f"column {value!r} is not in data; columns are "
-                                   f"{list(data.columns)}")
-        value = data[value].to_numpy()
+        value = _column(data, value, name)
     try:
         a = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
@@ -84,11 +80,12 @@ def _get(name, value, data, k=None):
         a = np.full(1 if k is None else k, float(a))
     if a.ndim != 1:
         raise InputError(name, f"must be one-dimensional, got shape {a.shape}")
-    if not np.all(np.isfinite(a)):
-        bad = np.flatnonzero(~np.isfinite(a))
-        raise InputError(name, f"has missing or non-finite values at positions "
-                               f"{bad[:10].tolist()}; remove those rows first")
-    return a
+    return _finite(name, a)
+
+
+def _one_of(name, value, valid):
+    if value not in valid:
+        raise InputError(name, f"must be one of {list(valid)}, got {value!r}")
 
 
 def _common_length(lengths):
@@ -387,14 +384,9 @@ def escalc_prepost(*, m1i_pre, sd1i_pre, m1i_post, sd1i_post, n1i,
     Llanos-Lagos et al. (2024, doi:10.1007/s40279-023-01978-y) used standardiser "post",
     correction "exact", variance "bh".
     """
-    if standardiser not in STANDARDISERS:
-        raise InputError("standardiser", f"must be one of {list(STANDARDISERS)}, got "
-                                         f"{standardiser!r}")
-    if correction not in CORRECTIONS:
-        raise InputError("correction", f"must be one of {list(CORRECTIONS)}, got "
-                                       f"{correction!r}")
-    if variance not in VARIANCES:
-        raise InputError("variance", f"must be one of {list(VARIANCES)}, got {variance!r}")
+    _one_of("standardiser", standardiser, STANDARDISERS)
+    _one_of("correction", correction, CORRECTIONS)
+    _one_of("variance", variance, VARIANCES)
     if variance == "morris" and standardiser not in ("pre", "pooled_pre"):
         raise InputError("variance", "'morris' is defined for standardiser 'pre' or "
                                      "'pooled_pre' only; use 'bh' or 'simple'")
