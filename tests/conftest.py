@@ -5,6 +5,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 TESTS_DIR = Path(__file__).resolve().parent
@@ -25,6 +26,13 @@ def load_reference(filename: str) -> dict:
 
 def cases_by_name(filename: str) -> dict:
     return {c["name"]: c for c in load_reference(filename)["cases"]}
+
+
+def assert_close(actual, expected, rtol, atol, what=""):
+    """assert_allclose of two numbers or arrays (JSON lists are reshaped to ``actual``)."""
+    a = np.atleast_1d(np.asarray(actual, dtype=float))
+    e = np.atleast_1d(np.asarray(expected, dtype=float)).reshape(a.shape)
+    np.testing.assert_allclose(a, e, rtol=rtol, atol=atol, err_msg=what)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import cases_by_name, load_reference
+from conftest import assert_close, cases_by_name, load_reference
 from runecon import rma
 from runecon.errors import ConvergenceError, RuneconWarning
 
@@ -55,9 +55,7 @@ def _fit(inp):
 
 
 def _close(name, actual, expected, rtol):
-    exp = np.atleast_1d(np.asarray(expected, dtype=float))
-    act = np.atleast_1d(np.asarray(actual, dtype=float)).reshape(exp.shape)
-    np.testing.assert_allclose(act, exp, rtol=rtol, atol=ATOL, err_msg=name)
+    assert_close(actual, expected, rtol, ATOL, name)
 
 
 def _check(case):

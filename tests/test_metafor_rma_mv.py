@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import cases_by_name, load_reference
+from conftest import assert_close, cases_by_name, load_reference
 
 import runecon
 from runecon import multilevel
@@ -56,12 +56,6 @@ def _fit(case, **kw):
                           mods=i["mods"], method=i["method"], test=i["test"], **kw)
 
 
-def _close(actual, expected, rtol, atol, what):
-    a = np.atleast_1d(np.asarray(actual, dtype=float))
-    e = np.atleast_1d(np.asarray(expected, dtype=float)).reshape(a.shape)
-    np.testing.assert_allclose(a, e, rtol=rtol, atol=atol, err_msg=what)
-
-
 def test_reference_grid_is_complete():
     """Every data set x moderator x method x test of the generator is present."""
     expected = {f"konstantopoulos2011_{m}_{meth}_{t}" for m in ("int", "year")
@@ -83,8 +77,8 @@ def _check_robust(res, out, rtol, atol):
         ref = out["robust"][adj]
         for ours, theirs in (("beta", "beta"), ("se", "se"), ("tval", "tval"), ("df", "df"),
                              ("pval", "pval")):
-            _close(getattr(rb, ours), ref[theirs], rtol, atol, f"{adj} {ours}")
-        _close(rb.vcov, ref["vcov"], rtol, atol * 1e-3, f"{adj} vcov")
+            assert_close(getattr(rb, ours), ref[theirs], rtol, atol, f"{adj} {ours}")
+        assert_close(rb.vcov, ref["vcov"], rtol, atol * 1e-3, f"{adj} vcov")
 
 
 @pytest.mark.parametrize("name", MV_CASES)
@@ -100,12 +94,12 @@ def test_closed_forms_at_metafor_sigma2(name):
     r, a = RTOL_CLOSED, ATOL_ZERO
     for f in ("beta", "se", "zval", "pval", "ci_lb", "ci_ub", "QE", "QEp", "QM", "QMp", "ll",
               "vt", "I2", "I2_total"):
-        _close(getattr(res, f), out[f], r, a, f)
-    _close(res.vb, out["vb"], r, a * 1e-3, "vb")
+        assert_close(getattr(res, f), out[f], r, a, f)
+    assert_close(res.vb, out["vb"], r, a * 1e-3, "vb")
     newmods = case["input"]["newmods"]
     pr = res.predict() if newmods is None else res.predict(newmods=newmods)
     for f in ("pred", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub"):
-        _close(getattr(pr, f), out["predict"][f], r, a, f"predict {f}")
+        assert_close(getattr(pr, f), out["predict"][f], r, a, f"predict {f}")
     _check_robust(res, out, r, a)
 
 
@@ -117,24 +111,24 @@ def test_estimation_matches_metafor(name):
     # runecon's optimum is at least as high as the best of metafor's optimisers
     assert res.ll >= out["ll"] - 1e-12
     assert res.ll - out["ll"] <= LL_ATOL
-    _close(res.sigma2, out["sigma2"], 0, SIGMA2_ATOL, "sigma2")
+    assert_close(res.sigma2, out["sigma2"], 0, SIGMA2_ATOL, "sigma2")
     for j in range(2):     # boundary optima: metafor stops at ~1e-11, runecon reports 0
         if out["sigma2"][j] < 1e-8:
             assert res.sigma2[j] == 0.0
     for f in ("beta", "se", "zval", "pval", "ci_lb", "ci_ub", "QM", "QMp"):
-        _close(getattr(res, f), out[f], RTOL_FIT, ATOL_FIT, f)
-    _close(res.QE, out["QE"], RTOL_CLOSED, 0, "QE")       # does not depend on sigma2
-    _close(res.vt, out["vt"], RTOL_CLOSED, 0, "vt")
-    _close(res.I2, out["I2"], 0, I2_ATOL, "I2")
-    _close(res.I2_total, out["I2_total"], 0, I2_ATOL, "I2_total")
+        assert_close(getattr(res, f), out[f], RTOL_FIT, ATOL_FIT, f)
+    assert_close(res.QE, out["QE"], RTOL_CLOSED, 0, "QE")       # does not depend on sigma2
+    assert_close(res.vt, out["vt"], RTOL_CLOSED, 0, "vt")
+    assert_close(res.I2, out["I2"], 0, I2_ATOL, "I2")
+    assert_close(res.I2_total, out["I2_total"], 0, I2_ATOL, "I2_total")
     for j in range(2):
         t, ref = res.lrt[j], out["lrt"][j]
-        _close(t.ll0, ref["ll0"], 0, LL_ATOL, f"LRT level {j + 1} ll0")
-        _close(t.LRT, ref["LRT"], 0, LRT_ATOL, f"LRT level {j + 1}")
+        assert_close(t.ll0, ref["ll0"], 0, LL_ATOL, f"LRT level {j + 1} ll0")
+        assert_close(t.LRT, ref["LRT"], 0, LRT_ATOL, f"LRT level {j + 1}")
         # p = 2 Phi(-sqrt(LRT)) has infinite slope at LRT = 0: an LRT difference d moves
         # sqrt(LRT) by at most sqrt(d), hence p by at most 0.8 sqrt(d)
-        _close(t.pval, ref["pval"], 0, 0.8 * np.sqrt(LRT_ATOL), f"LRT level {j + 1} p")
-        _close(t.sigma2_0, ref["sigma2_0"], 0, SIGMA2_ATOL, f"LRT level {j + 1} sigma2")
+        assert_close(t.pval, ref["pval"], 0, 0.8 * np.sqrt(LRT_ATOL), f"LRT level {j + 1} p")
+        assert_close(t.sigma2_0, ref["sigma2_0"], 0, SIGMA2_ATOL, f"LRT level {j + 1} sigma2")
     _check_robust(res, out, RTOL_FIT, ATOL_FIT)
 
 
@@ -143,12 +137,12 @@ def test_robust_on_rma_uni(name):
     case = CASES[name]
     i, out = case["input"], case["output"]
     res = runecon.rma(i["yi"], i["vi"], mods=i["mods"], method="REML")
-    _close(res.tau2, out["tau2"], 1e-8, 0, "tau2")     # rma's REML: metafor's own iterations
+    assert_close(res.tau2, out["tau2"], 1e-8, 0, "tau2")     # rma's REML: metafor's own iterations
     for adj in ("CR0", "CR1", "CR2"):
         rb = runecon.robust(res, cluster=i["cluster"], adjust=adj)
         ref = out["robust"][adj]
         for f in ("beta", "se", "tval", "df", "pval"):
-            _close(getattr(rb, f), ref[f], 1e-7, 0, f"{adj} {f}")
+            assert_close(getattr(rb, f), ref[f], 1e-7, 0, f"{adj} {f}")
 
 
 # ----------------------------------------------------------------- behaviour, not numbers
@@ -177,7 +171,7 @@ def test_dataframe_and_formula_input():
     d = pd.DataFrame({"yi": c["input"]["yi"], "vi": c["input"]["vi"], "year": c["input"]["mods"],
                       "district": c["input"]["cluster"], "school": c["input"]["es_id"]})
     res = runecon.rma_mv("yi", "vi", cluster="district", es_id="school", mods="~ year", data=d)
-    _close(res.beta, c["output"]["beta"], RTOL_FIT, ATOL_FIT, "beta")
+    assert_close(res.beta, c["output"]["beta"], RTOL_FIT, ATOL_FIT, "beta")
     assert res.coef_names == ("intrcpt", "year")
     assert "district/school" in str(res)
 
@@ -229,7 +223,7 @@ def test_two_level_special_case_equals_rma():
     fixed = runecon.rma_mv(c["yi"], c["vi"], cluster=c["cluster"], es_id=c["es_id"],
                            mods=c["mods"], test="t", sigma2=(0.0, uni.tau2))
     for f in ("beta", "se", "zval", "pval", "ci_lb", "ci_ub", "QE", "QEp", "QM", "QMp", "ll"):
-        _close(getattr(fixed, f), getattr(uni, f), 1e-9, 1e-12, f)
+        assert_close(getattr(fixed, f), getattr(uni, f), 1e-9, 1e-12, f)
     assert fixed.I2[1] == pytest.approx(uni.I2, rel=1e-9) and fixed.I2[0] == 0.0
 
 
@@ -241,9 +235,9 @@ def test_row_order_does_not_matter():
                        mods=c["mods"], method="ML")
     b = runecon.rma_mv(take("yi"), take("vi"), cluster=take("cluster"), es_id=take("es_id"),
                        mods=take("mods"), method="ML")
-    _close(b.sigma2, a.sigma2, 1e-8, 1e-12, "sigma2")
-    _close(b.beta, a.beta, 1e-8, 0, "beta")
-    _close(runecon.robust(b).se, runecon.robust(a).se, 1e-8, 0, "robust se")
+    assert_close(b.sigma2, a.sigma2, 1e-8, 1e-12, "sigma2")
+    assert_close(b.beta, a.beta, 1e-8, 0, "beta")
+    assert_close(runecon.robust(b).se, runecon.robust(a).se, 1e-8, 0, "robust se")
 
 
 def test_lrt_can_be_skipped():
