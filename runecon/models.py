@@ -138,6 +138,42 @@ def _logdet(A):
     return float(np.linalg.slogdet(A)[1])
 
 
+def _crit(level, df=None):
+    """Two-sided critical value at ``level`` percent: normal, or t with ``df`` df."""
+    alpha = (100.0 - level) / 100.0
+    if df is None:
+        return -float(special.ndtri(alpha / 2.0))
+    return -float(special.stdtrit(df, alpha / 2.0))
+
+
+def _coef_tests(beta, vb, df, level):
+    """Wald tests of the coefficients as metafor's rma.uni / rma.mv: se, zval, pval, CI and
+    the omnibus test QM of all but the intercept (of the intercept alone when p = 1); z and
+    chi-squared when ``df`` is None, else t and F (QM / m) with ``df`` residual df.
+
+    Returns se, zval, pval, ci_lb, ci_ub, QM, QMp, QMdf, btt.
+    """
+    p = beta.shape[0]
+    btt = list(range(1, p)) if p > 1 else [0]
+    m = len(btt)
+    se = np.sqrt(np.diag(vb))
+    zval = beta / se
+    if p == 1:
+        QM = float(beta[0] ** 2 / vb[0, 0])
+    else:
+        bb = beta[btt]
+        QM = float(bb @ np.linalg.solve(vb[np.ix_(btt, btt)], bb))
+    if df is not None:
+        QM /= m
+        QMp = float(special.fdtrc(m, df, QM))
+        pval = 2.0 * special.stdtr(df, -np.abs(zval))
+    else:
+        QMp = float(special.chdtrc(m, QM))
+        pval = 2.0 * special.ndtr(-np.abs(zval))
+    crit = _crit(level, df)
+    return se, zval, pval, beta - crit * se, beta + crit * se, QM, QMp, (m, df), tuple(btt)
+
+
 # --------------------------------------------------------------------------- tau2
 def _estimate_tau2(y, v, X, method, tau2_fix, con):
     """tau2, se_tau2 and the number of iterations as metafor's rma.uni computes them.
@@ -480,29 +516,8 @@ def _fit(y, v, X, names, labels, method, test, level, tau2_fix, con, terms, need
         if test == "adhoc" and s2w < 1:
             s2w = 1.0
         vb = s2w * vb
-    tdist = test != "z"
-    df = k - p if tdist else None
-    btt = list(range(1, p)) if p > 1 else [0]
-    m = len(btt)
-    se = np.sqrt(np.diag(vb))
-    zval = beta / se
-    alpha = (100.0 - level) / 100.0
-    if p1:
-        QM = float(beta[0] ** 2 / vb[0, 0])
-    else:
-        bb = beta[btt]
-        QM = float(bb @ np.linalg.solve(vb[np.ix_(btt, btt)], bb))
-    if tdist:
-        QM /= m
-        QMp = float(special.fdtrc(m, k - p, QM))
-        pval = 2.0 * special.stdtr(k - p, -np.abs(zval))
-        crit = -float(special.stdtrit(k - p, alpha / 2.0))
-    else:
-        QMp = float(special.chdtrc(m, QM))
-        pval = 2.0 * special.ndtr(-np.abs(zval))
-        crit = -float(special.ndtri(alpha / 2.0))
-    ci_lb = beta - crit * se
-    ci_ub = beta + crit * se
+    df = k - p if test != "z" else None
+    se, zval, pval, ci_lb, ci_ub, QM, QMp, QMdf, btt = _coef_tests(beta, vb, df, level)
 
     # heterogeneity
     if k > p:
@@ -542,7 +557,7 @@ def _fit(y, v, X, names, labels, method, test, level, tau2_fix, con, terms, need
         se_tau2=None if se_tau2 is None else float(se_tau2), I2=float(I2), H2=float(H2),
         QE=float(QE), QEp=float(QEp), QM=QM, QMp=QMp, df=df, weights=w / sw,
         ll=None if ll is None else float(ll), R2=R2, vt=float(vt), tau2_fixed=tau2_fix is not None,
-        s2w=float(s2w), QMdf=(m, k - p if tdist else None), btt=tuple(btt), iterations=iters,
+        s2w=float(s2w), QMdf=QMdf, btt=btt, iterations=iters,
         control=dict(con), terms=None if terms is None else tuple(terms),
     )
 
@@ -616,11 +631,7 @@ def predict(res, newmods=None, level=None):
     pred = Xn @ res.beta
     vpred = np.einsum("ij,jk,ik->i", Xn, res.vb, Xn)
     se = np.sqrt(vpred)
-    alpha = (100.0 - level) / 100.0
-    if res.test != "z":
-        crit = -float(special.stdtrit(res.k - res.p, alpha / 2.0))
-    else:
-        crit = -float(special.ndtri(alpha / 2.0))
+    crit = _crit(level, res.k - res.p if res.test != "z" else None)
     sp = np.sqrt(vpred + res.tau2)
     out = (lambda a: float(a[0])) if Xn.shape[0] == 1 else (lambda a: a)
     fe = res.method == "FE"  # metafor gives no prediction interval for a fixed-effects model

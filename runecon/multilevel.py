@@ -14,7 +14,8 @@ from scipy import special, stats
 
 from ._design import model_matrix, parse_formula
 from .errors import ConvergenceError, InputError, TooFewStudiesError
-from .models import _check_finite_yi, _check_positive, _column, _level, _option, _vector
+from .models import (_check_finite_yi, _check_positive, _coef_tests, _column, _level, _option,
+                     _vector)
 from .results import LevelTest, RMAMVResult, RMAResult, RobustResult
 
 __all__ = ["rma_mv", "robust"]
@@ -309,16 +310,8 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
     Rinv = np.linalg.inv(lik.R)                     # X = Q R: beta = R^-1 (Q'M^-1 Q)^-1 Q'M^-1 y
     vb = Rinv @ Ai @ Rinv.T
     beta = Rinv @ (Ai @ (lik.X.T @ (Mi @ y)))
-    se = np.sqrt(np.diag(vb))
-    zval = beta / se
-    alpha = (100.0 - level) / 100.0
     df = k - p if test == "t" else None
-    if test == "t":
-        pval = 2.0 * special.stdtr(df, -np.abs(zval))
-        crit = -float(special.stdtrit(df, alpha / 2.0))
-    else:
-        pval = 2.0 * special.ndtr(-np.abs(zval))
-        crit = -float(special.ndtri(alpha / 2.0))
+    se, zval, pval, ci_lb, ci_ub, QM, QMp, QMdf, btt = _coef_tests(beta, vb, df, level)
     # heterogeneity with the sampling variances alone
     W0 = 1.0 / v
     XW = X.T * W0
@@ -327,21 +320,12 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
     QEp = float(stats.chi2.sf(QE, k - p))
     vt = (k - p) / float(np.trace(P0))
     tot = s2[0] + s2[1] + vt
-    btt = tuple(range(1, p)) if p > 1 else (0,)
-    bb = beta[list(btt)]
-    QM = float(bb @ np.linalg.solve(vb[np.ix_(btt, btt)], bb))
-    m = len(btt)
-    if test == "t":
-        QM /= m
-        QMp, QMdf = float(special.fdtrc(m, k - p, QM)), (m, k - p)
-    else:
-        QMp, QMdf = float(stats.chi2.sf(QM, m)), (m, None)
     one = (lambda a: float(a[0])) if p == 1 else (lambda a: a)
     return RMAMVResult(
         yi=y, vi=v, X=X, coef_names=tuple(names), slab=labels, cluster_name=cname,
         es_name=ename, cluster_codes=c_codes, es_codes=e_codes, method=method, test=test,
         level=level, k=k, p=p, n_clusters=n1, beta=beta, se=one(se), zval=one(zval),
-        pval=one(pval), ci_lb=one(beta - crit * se), ci_ub=one(beta + crit * se), vb=vb,
+        pval=one(pval), ci_lb=one(ci_lb), ci_ub=one(ci_ub), vb=vb,
         sigma2=(float(s2[0]), float(s2[1])), s_nlevels=(n1, n2),
         sigma2_fixed=(0 in fixed, 1 in fixed), QE=QE, QEp=QEp, QM=QM,
         QMp=QMp, QMdf=QMdf, btt=btt, df=df, ll=float(ll), vt=vt,
