@@ -348,7 +348,7 @@ class _UI:
         self.plot.clear_output(wait=True)
         with self.plot:
             k = len(self.ex.data)
-            fig, ax = plt.subplots(figsize=(7.2, min(2.0 + 0.16 * k, 16)))
+            fig, ax = plt.subplots(figsize=(7.2, min(1.5 + 0.11 * k, 9.0)))
             draw(self.ex, ax)
             display(fig)
             plt.close(fig)
