@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize_scalar
-from scipy.special import logsumexp, ndtr, ndtri
+from scipy.special import logsumexp, ndtr, ndtri, roots_legendre
 
 from .errors import ConvergenceError, InputError, RuneconWarning
 
@@ -170,7 +170,7 @@ _GL_CACHE: dict = {}
 def _gl01(n):
     """Gauss-Legendre nodes and weights on (0, 1)."""
     if n not in _GL_CACHE:
-        x, w = np.polynomial.legendre.leggauss(n)
+        x, w = roots_legendre(n)
         _GL_CACHE[n] = (0.5 * (x + 1.0), 0.5 * w)
     return _GL_CACHE[n]
 
@@ -196,7 +196,7 @@ def _integrate_tau(logpost, c0, upper, n0, checks, scale):
     _QUAD_RTOL.
     """
     c, alpha = c0, 1.0
-    for _ in range(5):                      # re-centre the map on the posterior
+    for _ in range(10):                     # re-centre the map on the posterior
         r = _rule(logpost, c, alpha, upper, n0)
         if not np.isfinite(r.logZ):
             raise ConvergenceError("tau integration (posterior density underflows or is "
@@ -209,7 +209,9 @@ def _integrate_tau(logpost, c0, upper, n0, checks, scale):
         # alpha < 1 makes dtau/du singular at u = 0: only when no mass lies near tau = 0
         near0 = float(pw[r.tau < 0.05 * med].sum()) if med > 0 else 1.0
         new_alpha = min(1.0, max(2.0 * s_log, 0.02)) if near0 < 1e-14 else 1.0
-        if med <= 0 or (abs(math.log(med / c)) < 0.3 and abs(math.log(new_alpha / alpha)) < 0.3):
+        # stop when the median sits near u = 1/2 (|logit u| < 1/2) and alpha is settled
+        if med <= 0 or (abs(math.log(med / c)) / alpha < 0.5
+                        and abs(math.log(new_alpha / alpha)) < 0.3):
             break
         c, alpha = med, new_alpha
     n = n0
@@ -219,9 +221,10 @@ def _integrate_tau(logpost, c0, upper, n0, checks, scale):
         pw = np.exp(r.logw - r.logZ)
         cur = np.array([r.logZ] + [float(pw @ f(r.tau)) for f in checks])
         if prev is not None:
-            # log Z: absolute change (= relative change of Z); expectations: relative to
+            # log Z: absolute change (= relative change of Z; relative to |log Z| when that
+            # is large, as double precision allows no better); expectations: relative to
             # their size, or to the scale of the data when they are near zero
-            change = max(abs(cur[0] - prev[0]),
+            change = max(abs(cur[0] - prev[0]) / max(1.0, abs(cur[0])),
                          np.max(np.abs(cur[1:] - prev[1:])
                                 / np.maximum(np.abs(cur[1:]), scale), initial=0.0))
             if change < _QUAD_RTOL:
@@ -281,7 +284,9 @@ def _mix_quantile(p, w, M, S, x0=None):
         xn = x - step
         bad = ~((xn >= lo) & (xn <= hi))              # also catches nan
         xn = np.where(bad, 0.5 * (lo + hi), xn)
-        done = ((np.abs(step) <= _ROOT_XTOL * scale) & ~bad) | (hi - lo <= _ROOT_XTOL * scale)
+        # tolerance: relative to the spread, but never below a few ulps of x itself
+        tol = np.maximum(_ROOT_XTOL * scale, 8 * np.finfo(float).eps * np.abs(x))
+        done = ((np.abs(step) <= tol) & ~bad) | (hi - lo <= tol)
         x = xn
         if np.all(done):
             return x
@@ -424,7 +429,7 @@ class BayesResult:
     theta_hpd_ub: np.ndarray
     log_marginal: float | None   # log p(y) when both priors are proper, else None
     bf_tau0: float | None        # Bayes factor p(y | tau=0) / p(y)
-    bf_mu0: float | None         # Bayes factor p(y | mu=0) / p(y)
+    bf_mu0: float | None         # Bayes factor p(y | mu=0) / p(y) (nan if not computable)
     _rule: object = field(repr=False, compare=False, default=None)
 
     # ---- distribution functions ------------------------------------------------------
@@ -820,8 +825,13 @@ def bayesmeta(yi, vi=None, *, sei=None, tau_prior="halfnormal", tau_scale=None,
             return (_conditional(t, yi, vi, None, mu_fixed=0.0)[0]
                     + _log_tau_prior(t, tau_prior, tau_scale, tau_upper))
         c0 = min(math.sqrt(k / np.sum(1.0 / vi)), tau_scale or math.inf, tau_upper or math.inf)
-        r0 = _integrate_tau(logpost0, c0, tau_upper, int(grid), [], c0)
-        bf_mu0 = math.exp(r0.logZ - logml)
+        try:
+            r0 = _integrate_tau(logpost0, c0, tau_upper, int(grid), [], c0)
+            bf_mu0 = math.exp(r0.logZ - logml)
+        except ConvergenceError as e:     # an optional extra: do not fail the analysis
+            bf_mu0 = math.nan
+            warnings.warn(f"Bayes factor for mu = 0 not computed (nan): {e}",
+                          RuneconWarning, stacklevel=2)
 
     f = float
     return BayesResult(

@@ -213,7 +213,8 @@ def storen(fig):
 @figure("balsalobre_forest", "Balsalobre-Fernández 2016 re-analysed: the five printed "
         "per-study SMDs of running economy (Table 3; SE from the 95% CI) pooled with a REML "
         "random-effects model; squares ∝ weight, diamond = pooled estimate and 95% CI, dotted "
-        "bar = 95% prediction interval. The paper printed −1.42 [−2.23, −0.60].",
+        "bar = 95% prediction interval. The paper printed −1.42 [−2.23, −0.60], which the "
+        "DerSimonian–Laird estimator reproduces on these inputs (model_DL in the JSON).",
         [BALSALOBRE, "data/reported_effects.csv"], width="double", height=2.2)
 def balsalobre_forest(fig):
     res, b = _balsalobre()
@@ -221,7 +222,14 @@ def balsalobre_forest(fig):
     plots.forest(res, ax, n=b["n"].to_numpy(), columns=("n", "estimate", "weight"),
                  xlabel="SMD of running economy (Hedges g)",
                  favours=("favours strength training", "favours control"))
-    return {"model": _rma_numbers(res), "studies": {
+    from .models import rma
+
+    dl = rma(res.yi, res.vi, method="DL", slab=list(res.slab))
+    pooled = _table("pooled").set_index("pooled_id")
+    printed = {c: pooled.at["balsalobre2016_01", c] for c in ("estimate", "ci_lb", "ci_ub",
+                                                              "heterogeneity")}
+    return {"model": _rma_numbers(res), "model_DL": _rma_numbers(dl), "printed": printed,
+            "studies": {
         "slab": list(res.slab), "yi": res.yi, "sei": np.sqrt(res.vi), "weight": res.weights,
         "n": b["n"].to_numpy()}}
 
@@ -335,28 +343,35 @@ def performance_forest(fig):
 
 
 @figure("speed_moderation", "Does the effect on running economy depend on the test speed? "
-        "Meta-regression (REML, independent effects) of the Llanos-Lagos 2024a effect sizes "
-        "with speed printed in km/h on speed; bubbles ∝ weight, band = 95% CI of the line, "
-        "light band = 95% prediction interval.",
+        "Three-level meta-regression (REML, effects within study groups, t-based) of the "
+        "Llanos-Lagos 2024a effect sizes whose test speed is printed in km/h, all methods "
+        "together, on speed; bubbles ∝ precision, band = 95% CI of the line, light band = 95% "
+        "prediction interval.",
         [LLANOS_A, "data/outcomes.csv"], width="single", height=2.6)
 def speed_moderation(fig):
-    from .models import rma
+    from .multilevel import rma_mv
 
     c = _comparisons("running_economy", "llanoslagos2024a")
     m = c[np.isfinite(c["speed_kmh"].to_numpy(float))]
-    res = rma(m["yi"].to_numpy(float), m["vi"].to_numpy(float),
-              mods=m["speed_kmh"].to_numpy(float), slab=list(m["es_id"]))
+    res = rma_mv(m["yi"].to_numpy(float), m["vi"].to_numpy(float),
+                 cluster=m["cluster"].to_numpy(), mods=m["speed_kmh"].to_numpy(float),
+                 test="t", slab=list(m["es_id"]))
     ax = fig.subplots()
     plots.bubble(res, ax, xlabel="Test speed (km/h)", ylabel="Hedges g (running economy)",
                  pi=True)
-    return {"model": _rma_numbers(res), "moderator": "speed_kmh",
-            "k_without_speed": int(len(c) - len(m))}
+    return {"model": {"k": res.k, "n_clusters": res.n_clusters, "method": res.method,
+                      "test": res.test, "coef_names": list(res.coef_names), "beta": res.beta,
+                      "se": res.se, "ci_lb": res.ci_lb, "ci_ub": res.ci_ub, "pval": res.pval,
+                      "sigma2": list(res.sigma2), "QE": res.QE, "QEp": res.QEp, "QM": res.QM,
+                      "QMp": res.QMp},
+            "moderator": "speed_kmh", "k_without_speed": int(len(c) - len(m))}
 
 
 @figure("race_time", "What the pooled Balsalobre effect could mean on race day: predicted "
         "change in race time for a runner with the Støren 2008 strength group's mean VO2max "
         "(61 ml/kg/min, used as VDOT) given the re-analysed SMD of running economy and its "
-        "95% CI (converted with a 6% between-runner CV), under each physiology model; open "
+        "95% CI (converted with the 6% between-runner CV of trained runners' RE, preset "
+        "'trained_lab'), under each physiology model; open "
         "markers lie outside a model's valid range.",
         [BALSALOBRE, STOREN, LLANOS_A + " (Table 2: VO2max)",
          "runecon.physiology (Daniels & Gilbert 1979; di Prampero 1986, "
@@ -369,13 +384,17 @@ def race_time(fig):
     g = _table("groups")
     vo2 = float(g[(g["study_id"] == "storen2008") & (g["group_id"] == "high_load")]
                 ["vo2max"].iloc[0])
-    pred = predict_race_times(vo2max=vo2, smd=res.estimate, ci=(res.ci_lb, res.ci_ub))
+    from .physiology.effects import CV_PRESETS
+
+    pred = predict_race_times(vo2max=vo2, smd=res.estimate, ci=(res.ci_lb, res.ci_ub),
+                              cv="trained_lab")
     df = pred.to_frame()
     ax = fig.subplots()
     plots.race_time(df, ax, y="delta_pct")
     keep = ["distance", "model", "baseline_s", "delta_s", "delta_lb_s", "delta_ub_s",
             "delta_pct", "in_valid_range"]
-    return {"vo2max": vo2, "smd": {"estimate": res.estimate, "ci_lb": res.ci_lb,
+    return {"vo2max": vo2, "cv": {"preset": "trained_lab",
+                                  "value": CV_PRESETS["trained_lab"].cv}, "smd": {"estimate": res.estimate, "ci_lb": res.ci_lb,
                                    "ci_ub": res.ci_ub},
             "predictions": df[keep].to_dict("records")}
 

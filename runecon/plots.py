@@ -85,17 +85,21 @@ def _favours(ax, favours, refline):
 
 def _columns(ax, rows, header, widths):
     """Text columns right of the axes: ``rows`` = list of (y, tuple of str)."""
+    from matplotlib.transforms import blended_transform_factory, offset_copy
+
     x0 = 6.0
-    for j, (h, w) in enumerate(zip(header, widths)):
+    for j, h in enumerate(header):
         x = x0 + sum(widths[:j])
-        ax.annotate(h, xy=(1.0, 1.0), xycoords="axes fraction", xytext=(x, 2),
-                    textcoords="offset points", ha="left", va="bottom", fontsize=6.5,
-                    fontweight="bold")
+        head = offset_copy(ax.transAxes, fig=ax.figure, x=x, y=2, units="points")
+        ax.text(1.0, 1.0, h, transform=head, ha="left", va="bottom", fontsize=6.5,
+                fontweight="bold")
+        # x in axes fraction (right edge) + x points, y in data: one transform per column
+        cell = offset_copy(blended_transform_factory(ax.transAxes, ax.transData),
+                           fig=ax.figure, x=x, y=0, units="points")
         for y, cells in rows:
             if cells[j]:
-                ax.annotate(cells[j], xy=(1.0, y), xycoords=("axes fraction", "data"),
-                            xytext=(x, 0), textcoords="offset points", ha="left",
-                            va="center", fontsize=6.5)
+                ax.text(1.0, y, cells[j], transform=cell, ha="left", va="center",
+                        fontsize=6.5)
 
 
 def _xlim(ax, lo, hi, refline):
@@ -377,14 +381,16 @@ def bubble(res, ax=None, *, xlabel="Moderator", ylabel="Effect size", pi=False, 
 
     Parameters
     ----------
-    res : RMAResult
-        A model with an intercept and exactly one numeric moderator (p = 2).
+    res : RMAResult or RMAMVResult
+        A model with an intercept and exactly one numeric moderator (p = 2), from
+        :func:`runecon.rma` or the three-level :func:`runecon.rma_mv`.
     pi : bool
         Also shade the prediction interval.
 
     Notes
     -----
-    Bubble area ∝ weight in the model. Thompson SG, Higgins JPT (2002). How should
+    Bubble area ∝ weight in the model (``res.weights``), or ∝ precision 1/vi for results
+    without per-study weights (three-level models). Thompson SG, Higgins JPT (2002). How should
     meta-regression analyses be undertaken and interpreted? Stat Med 21:1559-1573.
     doi:10.1002/sim.1187
     """
@@ -401,7 +407,8 @@ def bubble(res, ax=None, *, xlabel="Moderator", ylabel="Effect size", pi=False, 
         ax.fill_between(grid, pr.pi_lb, pr.pi_ub, color=color, alpha=0.10, lw=0, label="pi")
     ax.fill_between(grid, pr.ci_lb, pr.ci_ub, color=color, alpha=0.25, lw=0, label="ci")
     ax.plot(grid, pr.pred, color=color, lw=1.2, label="fit")
-    w = np.asarray(res.weights, float)
+    w = np.asarray(getattr(res, "weights", None) if getattr(res, "weights", None) is not None
+                   else 1 / np.asarray(res.vi, float), float)
     ax.scatter(x, res.yi, s=np.clip(_MAX_AREA * w / w.max(), _MIN_AREA, None),
                facecolor="none", edgecolor=POOLED_COLOR, lw=0.6, label="studies", zorder=3)
     if refline is not None:

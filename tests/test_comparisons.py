@@ -421,3 +421,12 @@ def test_a_comparison_outside_section_e_by_hand(perf_printed):
     assert hit["yi"] == pytest.approx(-0.290116, abs=ATOL_HAND)
     assert hit["vi"] == pytest.approx(0.170156, abs=ATOL_HAND)
     assert not bool(hit["flip"])
+
+
+def test_unknown_method_code_in_a_user_arm_table():
+    # 'heavy' is not a method code: without the check the arm became an intervention arm
+    arms = TURNER.copy()
+    arms.loc[0, "method"] = "heavy"
+    with pytest.raises(InputError) as e:
+        runecon.comparisons("running_economy", arms=arms)
+    assert e.value.argument == "arms" and "'heavy'" in str(e.value) and "row 0" in str(e.value)

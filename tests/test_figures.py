@@ -99,6 +99,11 @@ def test_numbers_json(built):
     assert {"estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "I2"} <= set(m)
     # Balsalobre-Fernández 2016, abstract: -1.42 [-2.23, -0.60], I2 = 61 %
     assert m["estimate"] == pytest.approx(-1.42, abs=PAPER_TOL)
+    # ... reproduced to the printed 2 decimals by DerSimonian-Laird on the Table 3 values
+    dl = json.loads((a / "balsalobre_forest.json").read_text())["numbers"]["model_DL"]
+    assert dl["method"] == "DL"
+    for key, printed in (("estimate", -1.42), ("ci_lb", -2.23), ("ci_ub", -0.60)):
+        assert abs(dl[key] - printed) <= 0.005 + 1e-9, key
 
 
 def test_index_lists_every_figure(built):
@@ -215,6 +220,8 @@ def test_race_time_image():
         assert {"daniels", "diprampero", "kipp2019"} <= models
         # Støren 2008 strength group VO2max 61 ml/kg/min (Llanos-Lagos 2024a Table 2)
         assert numbers["vo2max"] == 61
+        # the caption's "6% between-runner CV" is the preset actually used
+        assert numbers["cv"]["value"] == 0.06 and "6%" in figures.REGISTRY["race_time"].caption
         # a better economy shortens every race in every model
         assert all(r["delta_s"] < 0 for r in numbers["predictions"])
     finally:
@@ -240,3 +247,16 @@ def test_performance_forest_image():
     assert sum("Qb(2)" in t for t in labels) == 1
     rows = [t for t in labels if " · " in t]        # study rows: "Author Year · measure"
     assert len(rows) == 28 and len(set(rows)) == 28   # no duplicated study rows
+
+
+def test_speed_moderation_image():
+    fig, numbers = figures.render("speed_moderation")
+    ax = fig.axes[0]
+    m = numbers["model"]
+    # every Llanos-Lagos 2024a effect with a km/h speed is a bubble: 81 minus those without
+    pts = [c for c in ax.collections if c.get_label() == "studies"][0].get_offsets()
+    assert len(pts) == m["k"] == 81 - numbers["k_without_speed"]
+    line = [l for l in ax.lines if l.get_label() == "fit"][0]
+    x, y = line.get_xdata(), line.get_ydata()
+    assert (y[-1] - y[0]) / (x[-1] - x[0]) == pytest.approx(m["beta"][1], rel=1e-9)
+    assert x[0] == pts[:, 0].min() and x[-1] == pts[:, 0].max()

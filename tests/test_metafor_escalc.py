@@ -59,6 +59,9 @@ def test_reference_grid_complete():
     offered = {(m, vt) for m, vts in VTYPES.items() for vt in vts}
     offered.discard(("MD", "UB"))      # identical to MD "LS" in metafor
     assert offered <= covered, offered - covered
+    # 30 cases in tests/data/metafor_escalc.json (validation/metafor/escalc.R); pinned so
+    # that a regenerated file with fewer cases fails here instead of testing less
+    assert len(REF) == 30
 
 
 def test_data_argument_with_column_names():
@@ -264,3 +267,27 @@ def test_an_argument_the_measure_does_not_use_is_an_error(measure, extra, argume
         escalc(measure, **kw)
     assert e.value.argument == argument
     assert "does not use" in str(e.value) or "not both" in str(e.value)
+
+
+@pytest.mark.parametrize("call, argument", [
+    (lambda: runecon.smd_to_pct(np.nan, 10, 200), "smd"),
+    (lambda: runecon.smd_to_pct(-0.5, np.nan, 200), "sd_ref"),
+    (lambda: runecon.pct_to_smd(np.inf, 10, 200), "pct"),
+    (lambda: runecon.t_to_se(np.nan, 2.0), "estimate"),
+    (lambda: runecon.p_to_se([1.0, np.nan], [0.05, 0.05]), "estimate"),
+    (lambda: runecon.ci_to_se(np.nan, 0.5), "lb"),
+])
+def test_conversions_refuse_missing_values(call, argument):
+    """NaN in, NaN out would hide a missing number: the argument is named instead."""
+    with pytest.raises(InputError) as e:
+        call()
+    assert e.value.argument == argument
+
+
+def test_prepost_records_ri_only_where_it_is_used():
+    # standardiser "post" with variance "bh" does not use ri: recording the 0.5 passed in
+    # would claim a choice that had no effect on yi or vi
+    r = escalc_prepost(**TRIAL, ri=0.5)
+    assert np.isnan(r["ri"][0])
+    assert r["yi"][0] == pytest.approx(-0.722302, abs=ATOL_HAND)   # as without ri
+    assert escalc_prepost(**TRIAL, ri=0.5, standardiser="change")["ri"][0] == 0.5

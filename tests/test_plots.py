@@ -75,7 +75,7 @@ def test_style_constants_and_palette():
         # the glyphs come from the font file shipped with matplotlib, not a system copy
         from matplotlib import font_manager
 
-        path = font_manager.findfont(font_manager.FontProperties(family="sans-serif"))
+        path = font_manager.findfont(font_manager.FontProperties(family=["sans-serif"]))
         assert "mpl-data" in path and path.endswith("DejaVuSans.ttf")
     before = matplotlib.rcParams["svg.hashsalt"]
     with style.context():
@@ -162,7 +162,7 @@ def test_forest_subgroups(sub, res):
     assert max(heavy) < min(plyo) or max(plyo) < min(heavy)
     # n follows its study: D 2010 has n = 20 -> its row holds "20" and D's estimate
     y_of = {t.get_text(): t.get_position()[1] for t in ax.get_yticklabels()}
-    cells = {(round(t.xy[1], 6), t.get_text()) for t in ax.texts if hasattr(t, "xy")}
+    cells = {(round(t.get_position()[1], 6), t.get_text()) for t in ax.texts}
     assert (round(y_of["D 2010"], 6), "20") in cells
     assert (round(y_of["F 2015"], 6), "9") in cells
     # subgroup diamond apex at the subgroup's own estimate
@@ -261,6 +261,18 @@ def test_bubble_grid(make_ax, pi):
     assert len(_collections(out, "studies")[0].get_offsets()) == 6
     assert len(_collections(out, "pi")) == (1 if pi else 0)
     assert len(_collections(out, "ci")) == 1
+
+
+def test_bubble_three_level():
+    x = np.array([8.0, 10.0, 12.0, 14.0, 16.0, 18.0])
+    mv = runecon.rma_mv(YI, VI, cluster=["s1", "s1", "s2", "s2", "s3", "s3"], mods=x)
+    ax = plots.bubble(mv)
+    line = [l for l in ax.lines if l.get_label() == "fit"][0]
+    b0, b1 = mv.beta
+    np.testing.assert_allclose(line.get_ydata(), b0 + b1 * line.get_xdata(), atol=1e-10)
+    # no per-study weights in a three-level result: bubble area by precision 1/vi
+    sizes = _collections(ax, "studies")[0].get_sizes()
+    assert np.argmax(sizes) == np.argmin(VI)
 
 
 def test_bubble_needs_one_moderator(res):

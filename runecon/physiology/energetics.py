@@ -105,10 +105,25 @@ def kipp2019_air_coef(body_mass_kg=KIPP2019_REFERENCE_BODY_MASS_KG,
     ``c3 = 1000 · 0.00354 · A_p / BM`` with A_p = 0.266·BSA (DuBois). For the reference runner
     (58 kg, 1.71 m) this gives ≈0.02724, the printed coefficient.
 
+    Parameters
+    ----------
+    body_mass_kg : float or array
+        Body mass, kg (default: Kipp's reference runner, 58 kg).
+    height_m : float or array
+        Height, m (default 1.71 m).
+    frontal_area_m2 : float or array, optional
+        Projected frontal area, m²; overrides the DuBois-based estimate.
+
+    Returns
+    -------
+    float or ndarray
+        c3 in ml·kg⁻¹·min⁻¹·(m/s)⁻³.
+
     Notes
     -----
     Kipp S, Kram R, Hoogkamer W. Front Physiol 2019;10:79, doi:10.3389/fphys.2019.00079;
-    Pugh LGCE 1971 (air resistance); DuBois & DuBois 1916 (BSA).
+    Pugh LGCE 1971, J Physiol 213:255–276 (air resistance); DuBois & DuBois 1916, Arch
+    Intern Med 17:863–871 (BSA).
     """
     m = as_positive("body_mass_kg", body_mass_kg)
     return scalar_or_array(1000.0 * PUGH_AIR_VO2_L_MIN * _area(m, height_m, frontal_area_m2) / m)
