@@ -64,7 +64,7 @@ R_CODE = r"""
 suppressPackageStartupMessages(library(metafor)); library(jsonlite)
 a <- commandArgs(TRUE); out <- a[1]; k20 <- a[2] == "1"
 bcg <- read.csv(file.path(out, "bcg.csv")); hack <- read.csv(file.path(out, "hack.csv"))
-r <- list()
+r <- list(metafor = as.character(packageVersion("metafor")), R = R.version.string)
 res <- rma(yi, vi, data = bcg, method = "REML")
 r$gosh_reml <- system.time(g <- gosh(res, progbar = FALSE))[["elapsed"]]
 write.csv(data.frame(g$res, fit = g$fit), file.path(out, "gosh_reml.csv"), row.names = FALSE)
@@ -77,7 +77,9 @@ r$perm_reml <- system.time(p <- permutest(res, iter = 1000, progbar = FALSE, see
 r$perm_pval <- p$pval; r$perm_QMp <- p$QMp
 if (k20) {
   res <- rma(yi, vi, data = hack, method = "DL")
-  r$gosh_dl20 <- system.time(g <- gosh(res, progbar = FALSE))[["elapsed"]]
+  # subsets = 2^20: all 1,048,575 subsets (metafor's default above 10^6 is 10^6 random ones)
+  r$gosh_dl20 <- system.time(g <- gosh(res, subsets = 2^20, progbar = FALSE))[["elapsed"]]
+  r$gosh_dl20_n <- nrow(g$res)
   r$gosh_dl20_mean_est <- mean(g$res$estimate); r$gosh_dl20_mean_I2 <- mean(g$res$I2)
 }
 writeLines(toJSON(r, auto_unbox = TRUE, digits = NA), file.path(out, "r.json"))
@@ -131,6 +133,8 @@ def main():
     g20 = gosh(hack_dl, progress=False)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
+    import resource
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20   # KiB -> GiB (Linux)
 
     print(f"machine: {os.cpu_count()} cores, numpy {np.__version__}, python "
           f"{sys.version.split()[0]}")
@@ -140,7 +144,8 @@ def main():
     print(f"permutest REML ~ ablat, 1000 iterations: runecon {t_perm:.4f} s, "
           f"p = {np.round(perm.pval, 4).tolist()}, QMp = {perm.QMp:.4f}")
     print(f"gosh DL k=20 ({len(g20):,} subsets): runecon {t_dl20:.3f} s (target <= 5 s), "
-          f"peak traced memory {peak / 2**30:.3f} GiB (target <= 2 GiB), "
+          f"peak traced memory {peak / 2**30:.3f} GiB, process peak RSS {rss:.3f} GiB "
+          f"(target <= 2 GiB), "
           f"mean estimate {g20['estimate'].mean():.10f}, mean I2 {g20['I2'].mean():.8f}")
 
     if not _have_r():
@@ -155,7 +160,7 @@ def main():
     d_est = abs(g_reml["estimate"][both].mean() - rg["estimate"][both].mean())
     d_i2 = abs(g_reml["I2"][both].mean() - rg["I2"][both].mean())
     d_row = np.nanmax(np.abs(g_reml["estimate"][both].to_numpy() - rg["estimate"][both].to_numpy()))
-    print(f"\nmetafor {r.get('metafor', '')}")
+    print(f"\nmetafor {r['metafor']} ({r['R']})")
     print(f"gosh REML: metafor {r['gosh_reml']:.2f} s ({r['gosh_reml_failed']} failed fits); "
           f"ratio {r['gosh_reml'] / t_reml:.0f}x (target >= 100x); over {both.sum():,} fits "
           f"both complete: |mean estimate diff| = {d_est:.2e}, |mean I2 diff| = {d_i2:.2e} "
@@ -167,7 +172,7 @@ def main():
           f"QMp = {r['perm_QMp']:.4f} (random permutations: agreement within Monte Carlo "
           f"error, sd about {np.sqrt(0.25 / 1000):.3f})")
     if "gosh_dl20" in r:
-        print(f"gosh DL k=20: metafor {r['gosh_dl20']:.1f} s; ratio "
+        print(f"gosh DL k=20 ({r['gosh_dl20_n']:,} subsets): metafor {r['gosh_dl20']:.1f} s; ratio "
               f"{r['gosh_dl20'] / t_dl20:.0f}x; |mean estimate diff| "
               f"{abs(r['gosh_dl20_mean_est'] - g20['estimate'].mean()):.2e}, |mean I2 diff| "
               f"{abs(r['gosh_dl20_mean_I2'] - g20['I2'].mean()):.2e}")

@@ -5,8 +5,11 @@ The public API is re-exported here; see the README for a quickstart.
 """
 from __future__ import annotations
 
+from types import ModuleType as _ModuleType
+
 __version__ = "0.1.0"
 
+# One import line per module; __all__ is computed below so that adding a module is one line.
 from . import errors
 from .data import datasets, load, load_csv
 from .models import rma
@@ -17,25 +20,19 @@ from .effects import (ci_to_se, escalc, escalc_prepost, hedges_j, p_to_se, pct_t
                       smd_to_pct, t_to_se)
 from .subgroups import SubgroupResult, subgroups
 from .comparisons import comparisons, pair_arms
+from .multilevel import rma_mv, robust
+from .results import RMAMVResult, RobustResult
+from .bayes import BayesResult, bayesmeta
 from .sensitivity import PermutestResult, TableResult, cumul, gosh, influence, leave1out, permutest
 from .smallstudy import (FunnelData, PetPeeseResult, RegtestResult, TrimfillResult, funnel_data,
                          pet_peese, regtest, trimfill)
+from . import explorer
+from . import figures, plots, style
 
-from .bayes import BayesResult, bayesmeta
-from .multilevel import rma_mv, robust
-from .results import RMAMVResult, RobustResult
-
-__all__ = ["__version__", "errors", "load", "load_csv", "datasets",
-           "rma", "RMAResult", "PredictResult", "ConfintResult",
-           "physiology", "predict_race_times",
-           "escalc", "escalc_prepost", "hedges_j", "ci_to_se", "p_to_se", "t_to_se",
-           "smd_to_pct", "pct_to_smd", "subgroups", "SubgroupResult",
-           "comparisons", "pair_arms",
-           "leave1out", "influence", "cumul", "gosh", "permutest", "TableResult",
-           "PermutestResult", "regtest", "trimfill", "pet_peese", "funnel_data",
-           "RegtestResult", "TrimfillResult", "PetPeeseResult", "FunnelData"]
-__all__ += ["bayesmeta", "BayesResult"]
-from . import plots, style, figures  # noqa: E402
-
-__all__ += ["plots", "style", "figures"]
-__all__ += ["rma_mv", "robust", "RMAMVResult", "RobustResult"]
+#: submodules that are part of the public API (others are implementation detail)
+_PUBLIC_MODULES = {"errors", "physiology", "plots", "style", "figures", "explorer"}
+__all__ = sorted(
+    name for name, value in dict(globals()).items()
+    if not name.startswith("_") and name != "annotations"
+    and (not isinstance(value, _ModuleType) or name in _PUBLIC_MODULES)
+)

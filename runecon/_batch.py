@@ -26,7 +26,6 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from .errors import InputError
 
@@ -130,7 +129,8 @@ class _Design:
             with np.errstate(divide="ignore", invalid="ignore"):
                 sw = w.sum(1)
                 b = (w * Y).sum(1) / sw
-            return (1.0 / sw)[:, None, None], b[:, None], Y - b[:, None]
+                S = (1.0 / sw)[:, None, None]
+            return S, b[:, None], Y - b[:, None]
         S = _inv(self.cross(w))
         b = np.einsum("cij,cj->ci", S, (w * Y) @ self.X)
         return S, b, Y - b @ self.X.T
@@ -460,6 +460,66 @@ def _fit_chunk(method, test, D, M, V, Y, tau2_fixed, con):
     return out
 
 
+def _fit_chunk_shared(method, test, M, y, v, tau2_fixed):
+    """Intercept-only closed forms (FE, DL, HS, fixed tau2) with yi, vi shared by all rows.
+
+    Every FE sum is linear in the mask, so one (C x k) @ (k x 4) product gives them all;
+    only the final random-effects weights need a C x k pass. Same formulas as
+    ``_fit_chunk`` (QE is invariant to centring yi when the model has an intercept; yi is
+    centred at its weighted mean to avoid cancellation).
+    """
+    C = M.shape[0]
+    w0 = 1.0 / v
+    yc = y - (w0 @ y) / w0.sum()
+    Sx = M @ np.column_stack([w0, w0 * yc, w0 * yc * yc, w0 * w0])
+    sw, swy, swy2, sw2 = Sx.T
+    k = M.sum(1)
+    k1 = k == 1
+    dfr = k - 1
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        QE = np.maximum(0.0, swy2 - swy * swy / sw)
+        trP = sw - sw2 / sw
+        if method in ("FE", "EE", "CE"):
+            tau2 = np.zeros(C)
+            too_few = k < 1
+        elif tau2_fixed is not None:
+            tau2 = np.full(C, float(tau2_fixed))
+            too_few = k < 1
+        else:
+            tau2 = (QE - dfr) / trP if method == "DL" else (QE - k) / sw
+            tau2 = np.where(k1, 0.0, np.maximum(0.0, tau2))
+            too_few = k < 1
+        w = M / (v + tau2[:, None])
+        sw1 = w.sum(1)
+        est_c = (w @ yc) / sw1
+        beta = (est_c + (y - yc)[0])[:, None]
+        vb = (1.0 / sw1)[:, None, None]
+        s2w = np.ones(C)
+        if test in ("knha", "adhoc"):
+            r = yc - est_c[:, None]
+            rss = (w * r * r).sum(1)
+            s2w = np.where(rss <= np.finfo(float).eps, 0.0, rss / dfr)
+            if test == "adhoc":
+                s2w = np.maximum(s2w, 1.0)
+            vb = vb * s2w[:, None, None]
+        vt = dfr / trP
+        if method in ("FE", "EE", "CE"):
+            I2 = np.maximum(0.0, 100 * (QE - dfr) / QE)
+            H2 = QE / dfr
+        else:
+            I2 = 100 * tau2 / (vt + tau2)
+            H2 = tau2 / vt + 1
+    none = dfr <= 0
+    QE[none], I2[none], H2[none] = 0.0, 0.0, 1.0
+    conv = ~too_few & np.isfinite(beta[:, 0])
+    out = dict(k=k.astype(int), beta=beta, vb=vb, tau2=tau2, QE=QE, I2=I2, H2=H2,
+               converged=conv, fallback=np.zeros(C, bool), singular=np.zeros(C, bool),
+               iterations=np.zeros(C, int), s2w=s2w)
+    for key in ("beta", "vb", "tau2", "QE", "I2", "H2", "s2w"):
+        out[key][~conv] = np.nan
+    return out
+
+
 def _interactive():
     return sys.stderr is not None and (sys.stderr.isatty() or "ipykernel" in sys.modules)
 
@@ -533,6 +593,8 @@ def fit_batch(yi, vi, mask=None, X=None, *, method="REML", test="z", tau2=None,
     p = D.p
     con = dict(threshold=threshold, maxiter=maxiter, tau2_max=tau2_max, ll0check=ll0check,
                stepadj=stepadj, tau2_init=tau2_init, fallback=fallback)
+    shared = (D.intercept_only and yi.ndim == 1 and vi.ndim == 1
+              and (method in ("FE", "EE", "CE", "DL", "HS") or tau2 is not None))
     per_row = max(k * p * p, k) * 8
     C = int(max(1, min(B, chunk_bytes // per_row)))
     starts = range(0, B, C)
@@ -543,12 +605,15 @@ def fit_batch(yi, vi, mask=None, X=None, *, method="REML", test="z", tau2=None,
     for n, s in enumerate(starts):
         e = min(B, s + C)
         M = mask[s:e].astype(float)
-        Yc = np.broadcast_to(yi[s:e] if yi.ndim == 2 else yi, M.shape)
-        Vc = np.broadcast_to(vi[s:e] if vi.ndim == 2 else vi, M.shape)
-        # excluded studies: any finite positive placeholder (their weight is 0)
-        Vc = np.where(M > 0, Vc, 1.0)
-        Yc = np.where(M > 0, Yc, 0.0)
-        out = _fit_chunk(method, test, D, M, Vc, Yc, tau2, con)
+        if shared:
+            out = _fit_chunk_shared(method, test, M, yi, vi, tau2)
+        else:
+            Yc = np.broadcast_to(yi[s:e] if yi.ndim == 2 else yi, M.shape)
+            Vc = np.broadcast_to(vi[s:e] if vi.ndim == 2 else vi, M.shape)
+            # excluded studies: any finite positive placeholder (their weight is 0)
+            Vc = np.where(M > 0, Vc, 1.0)
+            Yc = np.where(M > 0, Yc, 0.0)
+            out = _fit_chunk(method, test, D, M, Vc, Yc, tau2, con)
         for key in res:
             res[key].append(out[key])
         if bar is None and progress is not False and n == 0 and e < B:
@@ -566,7 +631,3 @@ def fit_batch(yi, vi, mask=None, X=None, *, method="REML", test="z", tau2=None,
         bar.close()
     cat = {key: np.concatenate(v) for key, v in res.items()}
     return BatchFit(method=method, test=test, p=p, **cat)
-
-
-def chi2_sf(q, df):
-    return stats.chi2.sf(q, df)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize_scalar
-from scipy.special import logsumexp, ndtr, ndtri
+from scipy.special import logsumexp, ndtr, ndtri, roots_legendre
 
 from .errors import ConvergenceError, InputError, RuneconWarning
 
@@ -170,7 +170,7 @@ _GL_CACHE: dict = {}
 def _gl01(n):
     """Gauss-Legendre nodes and weights on (0, 1)."""
     if n not in _GL_CACHE:
-        x, w = np.polynomial.legendre.leggauss(n)
+        x, w = roots_legendre(n)
         _GL_CACHE[n] = (0.5 * (x + 1.0), 0.5 * w)
     return _GL_CACHE[n]
 
@@ -196,7 +196,7 @@ def _integrate_tau(logpost, c0, upper, n0, checks, scale):
     _QUAD_RTOL.
     """
     c, alpha = c0, 1.0
-    for _ in range(5):                      # re-centre the map on the posterior
+    for _ in range(10):                     # re-centre the map on the posterior
         r = _rule(logpost, c, alpha, upper, n0)
         if not np.isfinite(r.logZ):
             raise ConvergenceError("tau integration (posterior density underflows or is "
@@ -209,7 +209,9 @@ def _integrate_tau(logpost, c0, upper, n0, checks, scale):
         # alpha < 1 makes dtau/du singular at u = 0: only when no mass lies near tau = 0
         near0 = float(pw[r.tau < 0.05 * med].sum()) if med > 0 else 1.0
         new_alpha = min(1.0, max(2.0 * s_log, 0.02)) if near0 < 1e-14 else 1.0
-        if med <= 0 or (abs(math.log(med / c)) < 0.3 and abs(math.log(new_alpha / alpha)) < 0.3):
+        # stop when the median sits near u = 1/2 (|logit u| < 1/2) and alpha is settled
+        if med <= 0 or (abs(math.log(med / c)) / alpha < 0.5
+                        and abs(math.log(new_alpha / alpha)) < 0.3):
             break
         c, alpha = med, new_alpha
     n = n0
@@ -219,9 +221,10 @@ def _integrate_tau(logpost, c0, upper, n0, checks, scale):
         pw = np.exp(r.logw - r.logZ)
         cur = np.array([r.logZ] + [float(pw @ f(r.tau)) for f in checks])
         if prev is not None:
-            # log Z: absolute change (= relative change of Z); expectations: relative to
+            # log Z: absolute change (= relative change of Z; relative to |log Z| when that
+            # is large, as double precision allows no better); expectations: relative to
             # their size, or to the scale of the data when they are near zero
-            change = max(abs(cur[0] - prev[0]),
+            change = max(abs(cur[0] - prev[0]) / max(1.0, abs(cur[0])),
                          np.max(np.abs(cur[1:] - prev[1:])
                                 / np.maximum(np.abs(cur[1:]), scale), initial=0.0))
             if change < _QUAD_RTOL:
@@ -281,7 +284,9 @@ def _mix_quantile(p, w, M, S, x0=None):
         xn = x - step
         bad = ~((xn >= lo) & (xn <= hi))              # also catches nan
         xn = np.where(bad, 0.5 * (lo + hi), xn)
-        done = ((np.abs(step) <= _ROOT_XTOL * scale) & ~bad) | (hi - lo <= _ROOT_XTOL * scale)
+        # tolerance: relative to the spread, but never below a few ulps of x itself
+        tol = np.maximum(_ROOT_XTOL * scale, 8 * np.finfo(float).eps * np.abs(x))
+        done = ((np.abs(step) <= tol) & ~bad) | (hi - lo <= tol)
         x = xn
         if np.all(done):
             return x
@@ -300,24 +305,32 @@ def _shortest_mix(w, M, S, level, xl, xu):
     D = M.shape[0]
     a = np.full(D, 0.5 * (1.0 - level))
     a_lo, a_hi = np.zeros(D), np.full(D, 1.0 - level)
+    xl, xu = xl.copy(), xu.copy()
+    todo = np.arange(D)                      # rows not yet converged
     for _ in range(60):
-        fl = _mix_pdf(xl[:, None], w, M, S)[:, 0]
-        fu = _mix_pdf(xu[:, None], w, M, S)[:, 0]
-        dl = _mix_pdf(xl[:, None], w, M, S, deriv=1)[:, 0]
-        du = _mix_pdf(xu[:, None], w, M, S, deriv=1)[:, 0]
-        h = fu - fl
-        a_lo = np.where(h > 0, a, a_lo)
-        a_hi = np.where(h < 0, a, a_hi)
+        Mt, St = M[todo], S[todo]
+        fl = _mix_pdf(xl[todo, None], w, Mt, St)[:, 0]
+        fu = _mix_pdf(xu[todo, None], w, Mt, St)[:, 0]
+        dl = _mix_pdf(xl[todo, None], w, Mt, St, deriv=1)[:, 0]
+        du = _mix_pdf(xu[todo, None], w, Mt, St, deriv=1)[:, 0]
+        h, at = fu - fl, a[todo]
+        a_lo[todo] = np.where(h > 0, at, a_lo[todo])
+        a_hi[todo] = np.where(h < 0, at, a_hi[todo])
         with np.errstate(divide="ignore", invalid="ignore"):
-            a_new = a - h / (du / fu - dl / fl)
-        bad = ~((a_new > a_lo) & (a_new < a_hi))
-        a_new = np.where(bad, 0.5 * (a_lo + a_hi), a_new)
-        done = (np.abs(a_new - a) <= 1e-15) | (np.abs(h) <= 1e-13 * np.maximum(fl, fu))
-        if np.all(done):
+            step = h / (du / fu - dl / fl)
+        # |da| <= 1e-13 moves the interval ends by ~1e-13 / f: far below any printed digit
+        done = (np.abs(step) <= 1e-13) | (np.abs(h) <= 1e-12 * np.maximum(fl, fu))
+        a_new = at - step
+        bad = ~((a_new >= a_lo[todo]) & (a_new <= a_hi[todo]))
+        a_new = np.where(bad, 0.5 * (a_lo[todo] + a_hi[todo]), a_new)
+        keep = ~done
+        if not keep.any():
             return xl, xu
-        x0 = np.stack([xl + (a_new - a) / fl, xu + (a_new - a) / fu], axis=1)
-        q = _mix_quantile(np.stack([a_new, a_new + level], axis=1), w, M, S, x0=x0)
-        xl, xu, a = q[:, 0], q[:, 1], a_new
+        todo, a_new = todo[keep], a_new[keep]
+        x0 = np.stack([xl[todo] + (a_new - a[todo]) / fl[keep],
+                       xu[todo] + (a_new - a[todo]) / fu[keep]], axis=1)
+        q = _mix_quantile(np.stack([a_new, a_new + level], axis=1), w, M[todo], S[todo], x0=x0)
+        xl[todo], xu[todo], a[todo] = q[:, 0], q[:, 1], a_new
     raise ConvergenceError("shortest-interval search", 60, float(np.max(np.abs(h))))
 
 
@@ -345,7 +358,7 @@ def _shortest_tau(rule, level):
         a_new = a - h / (du - dl) if du != dl else 0.5 * (a_lo + a_hi)
         if not (a_lo < a_new < a_hi):
             a_new = 0.5 * (a_lo + a_hi)
-        if abs(a_new - a) <= 1e-15 or abs(h) <= 1e-13 * max(fl, fu):
+        if abs(a_new - a) <= 1e-13 or abs(h) <= 1e-12 * max(fl, fu):
             return float(tl), float(tu)
         x0 = np.array([tl + (a_new - a) / fl, tu + (a_new - a) / fu])
         tl, tu = rule.quantile(np.array([a_new, a_new + level]), x0=x0)
@@ -416,7 +429,7 @@ class BayesResult:
     theta_hpd_ub: np.ndarray
     log_marginal: float | None   # log p(y) when both priors are proper, else None
     bf_tau0: float | None        # Bayes factor p(y | tau=0) / p(y)
-    bf_mu0: float | None         # Bayes factor p(y | mu=0) / p(y)
+    bf_mu0: float | None         # Bayes factor p(y | mu=0) / p(y) (nan if not computable)
     _rule: object = field(repr=False, compare=False, default=None)
 
     # ---- distribution functions ------------------------------------------------------
@@ -625,6 +638,19 @@ def bayesmeta(yi, vi=None, *, sei=None, tau_prior="halfnormal", tau_scale=None,
     Returns
     -------
     BayesResult
+        Summaries as fields (``tau_*``, ``mu_*``, ``pred_*``/``pi_*``, ``theta_*``), the
+        distribution functions ``pdf``/``cdf``/``quantile(param, x)`` for param in
+        'tau', 'mu', 'pred' and 'theta' (with ``study=``), ``to_frame()``.
+
+    Examples
+    --------
+    The eight schools (bayesmeta vignette, schools.example.1):
+
+    >>> y = [28.39, 7.94, -2.75, 6.82, -0.64, 0.63, 18.01, 12.16]
+    >>> se = [14.9, 10.2, 16.3, 11.0, 9.4, 11.4, 10.4, 17.6]
+    >>> r = bayesmeta(y, sei=se, tau_prior="halfcauchy", tau_scale=25, mu_prior=(0, 50))
+    >>> round(r.tau_median, 4), round(r.mu_mean, 3)
+    (4.7585, 7.986)
 
     Raises
     ------
@@ -643,10 +669,11 @@ def bayesmeta(yi, vi=None, *, sei=None, tau_prior="halfnormal", tau_scale=None,
     extra study with variance sd^2), and the marginal likelihood p(y | tau) is available in
     closed form, so
 
-    * p(tau | y) ∝ p(y | tau) p(tau) is integrated with a Gauss-Legendre rule on
-      u = tau / (c + tau) in [0, 1) (c re-centred on the posterior median; the number of
-      nodes doubles until two rules agree to 1e-10), so the whole half-line, including
-      polynomially decaying tails, is covered;
+    * p(tau | y) ∝ p(y | tau) p(tau) is integrated with a Gauss-Legendre rule on u in
+      [0, 1) with tau = c (u / (1 - u))^alpha (c re-centred on the posterior median,
+      alpha <= 1 reduced for narrow posteriors away from 0; the number of nodes doubles
+      until two rules agree to 1e-10), so the whole half-line, including polynomially
+      decaying tails, is covered; the result's ``tau_grid``/``tau_density`` are these nodes;
     * the marginal posterior of mu is the mixture sum_j w_j N(m(tau_j), v(tau_j)) with the
       quadrature weights w_j (bayesmeta uses the DIRECT grid of Roever & Friede 2017,
       doi:10.1080/10618600.2016.1276840, instead);
@@ -798,8 +825,13 @@ def bayesmeta(yi, vi=None, *, sei=None, tau_prior="halfnormal", tau_scale=None,
             return (_conditional(t, yi, vi, None, mu_fixed=0.0)[0]
                     + _log_tau_prior(t, tau_prior, tau_scale, tau_upper))
         c0 = min(math.sqrt(k / np.sum(1.0 / vi)), tau_scale or math.inf, tau_upper or math.inf)
-        r0 = _integrate_tau(logpost0, c0, tau_upper, int(grid), [], c0)
-        bf_mu0 = math.exp(r0.logZ - logml)
+        try:
+            r0 = _integrate_tau(logpost0, c0, tau_upper, int(grid), [], c0)
+            bf_mu0 = math.exp(r0.logZ - logml)
+        except ConvergenceError as e:     # an optional extra: do not fail the analysis
+            bf_mu0 = math.nan
+            warnings.warn(f"Bayes factor for mu = 0 not computed (nan): {e}",
+                          RuneconWarning, stacklevel=2)
 
     f = float
     return BayesResult(

@@ -54,6 +54,14 @@ def _orientation(outcome, higher_is_better):
     return np.ones(hib.shape[0])                   # capacities (VO2max...): raw direction
 
 
+def _method_codes():
+    """Allowed method codes: the enum of ``groups.method`` in data/datapackage.json."""
+    from .data import schema
+
+    (field,) = [f for f in schema("groups")["fields"] if f["name"] == "method"]
+    return tuple(field["constraints"]["enum"])
+
+
 def pair_arms(arms, *, standardiser="post", correction="exact", variance="bh", ri=None,
               split_control="same_method", cluster="study", orient=True):
     """Pair intervention and control arms and compute one effect size per comparison.
@@ -101,6 +109,13 @@ def pair_arms(arms, *, standardiser="post", correction="exact", variance="bh", r
     if standardiser not in STANDARDISERS:
         raise InputError("standardiser", f"must be one of {list(STANDARDISERS)}")
     a = arms.reset_index(drop=True).copy()
+    methods = _method_codes()
+    unknown = ~a["method"].isin(methods)
+    if unknown.any():   # a typo would otherwise make an arm a non-control silently
+        i = int(np.flatnonzero(unknown.to_numpy())[0])
+        raise InputError("arms", f"row {i}: method {a['method'][i]!r} (study "
+                                 f"{a['study_id'][i]!r}, group {a['group_id'][i]!r}) is not "
+                                 f"one of {list(methods)}")
     a["_order"] = np.arange(len(a))
     is_con = a["method"].eq("control")
 

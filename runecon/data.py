@@ -51,7 +51,23 @@ def _resources(data_dir=None) -> dict:
 
 
 def schema(name: str) -> dict:
-    """Return the Frictionless table schema (a dict) of table ``name``."""
+    """Return the Frictionless table schema of table ``name``.
+
+    Parameters
+    ----------
+    name : str
+        Table name (see :func:`datasets`).
+
+    Returns
+    -------
+    dict
+        ``fields`` (name, type, unit, constraints), ``primaryKey``, ``foreignKeys``.
+
+    Raises
+    ------
+    InputError
+        Unknown table name (argument ``name``).
+    """
     res = _resources()
     if name not in res:
         raise InputError("name", f"unknown table {name!r}; known: {', '.join(res)}")
@@ -69,13 +85,22 @@ class _Table:
         self.rows: list[dict] = []
         self.lines: list[int] = []
         try:
-            with open(self.path, newline="", encoding="utf-8") as fh:
+            # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") is not part of the header
+            with open(self.path, newline="", encoding="utf-8-sig") as fh:
                 reader = csv.reader(fh)
                 self.header = next(reader, [])
+                seen = set()
+                for col in self.header:   # dict(zip()) below would keep only the last one
+                    if col in seen:
+                        self.problems.append(DataProblem(self.path, 1, col, None,
+                                                         "duplicate column name"))
+                    seen.add(col)
+                end = reader.line_num
                 for rec in reader:
+                    # a quoted field may span lines: report the line the record starts on
+                    line, end = end + 1, reader.line_num
                     if not any(rec):
                         continue
-                    line = reader.line_num
                     if len(rec) != len(self.header):
                         self.problems.append(DataProblem(
                             self.path, line, None, None,
@@ -107,6 +132,8 @@ def _check_cell(field: dict, value: str):
         if not _NUMBER.match(value):
             return "not a number"
         x = float(value)
+        if not math.isfinite(x):   # e.g. 1e400 would be read as inf
+            return "not a finite number (out of the range of a 64-bit float)"
     elif t == "integer":
         if not _INTEGER.match(value):
             return "not an integer"
@@ -357,6 +384,8 @@ def load(name: str, corrected: bool = True, *, data_dir=None) -> pd.DataFrame:
     resources = _resources(data_dir)
     if name not in resources:
         raise InputError("name", f"unknown table {name!r}; known: {', '.join(resources)}")
+    if not isinstance(corrected, (bool, np.bool_)):   # "no" would be truthy
+        raise InputError("corrected", f"must be True or False, got {corrected!r}")
     tables, probs, resources = _package_tables(data_dir)
     if probs:
         raise DataError(probs)
@@ -399,6 +428,11 @@ def load_csv(path, table: str | None = None) -> pd.DataFrame:
 
     Foreign keys are resolved against tables of the same name in the file's folder, or
     against the packaged tables when the folder has none.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Typed as :func:`load` types the packaged tables (no corrections applied).
 
     Raises
     ------
@@ -481,7 +515,14 @@ def validate_paths(paths, table: str | None = None) -> int:
 
 
 def datasets() -> pd.DataFrame:
-    """List the tables of the package: name, rows and a one-line description."""
+    """List the tables of the package: name, rows and a one-line description.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``name``, ``rows`` (data rows in the CSV) and ``description`` (from
+        ``datapackage.json``).
+    """
     res = _resources()
     rows = []
     for name, r in res.items():
@@ -498,6 +539,13 @@ def save(df: pd.DataFrame, path) -> None:
 
     Floats are written with the shortest representation that round-trips (``repr``),
     booleans as ``true``/``false``, missing values as empty cells.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A table as returned by :func:`load` or :func:`load_csv`.
+    path : path-like
+        Destination CSV file (UTF-8, ``\\n`` line ends).
     """
     out = pd.DataFrame(index=df.index)
     for c in df.columns:

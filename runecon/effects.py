@@ -177,7 +177,8 @@ def escalc(measure, *, m1i=None, sd1i=None, n1i=None, m2i=None, sd2i=None, n2i=N
     ------
     runecon.errors.InputError
         Unknown measure or vtype, mismatched lengths, SD <= 0, n < 2, |ri| > 1, missing or
-        non-finite values, ROM/ROMC means whose ratio is not positive.
+        non-finite values, ROM/ROMC means whose ratio is not positive, an argument the
+        measure does not use (e.g. ``ri`` with ``"SMD"``, ``sd2i`` with ``"SMCR"``).
 
     Notes
     -----
@@ -207,11 +208,17 @@ def escalc(measure, *, m1i=None, sd1i=None, n1i=None, m2i=None, sd2i=None, n2i=N
                                     "escalc_prepost)")
     required, vtypes = MEASURES[measure]
     if measure in ("MC", "SMCC", "SMCR", "ROMC"):
+        if ni is not None and n1i is not None:
+            raise InputError("n1i", f"measure {measure!r} takes one sample size: give ni "
+                                    "(or n1i as its alias), not both")
         if ni is None and n1i is not None:
-            ni = n1i
-        args = dict(m1i=m1i, sd1i=sd1i, m2i=m2i, sd2i=sd2i, ni=ni, ri=ri)
-    else:
-        args = dict(m1i=m1i, sd1i=sd1i, n1i=n1i, m2i=m2i, sd2i=sd2i, n2i=n2i)
+            ni, n1i = n1i, None
+    given = dict(m1i=m1i, sd1i=sd1i, n1i=n1i, m2i=m2i, sd2i=sd2i, n2i=n2i, ni=ni, ri=ri)
+    unused = [nm for nm, v in given.items() if v is not None and nm not in required]
+    if unused:   # never drop an argument silently
+        raise InputError(unused[0], f"measure {measure!r} does not use "
+                                    f"{', '.join(unused)}; it needs {', '.join(required)}")
+    args = {nm: given[nm] for nm in required}
     a, k = _gather(args, data, required, measure)
     vt = _vtype(vtype, vtypes, k, measure)
 
@@ -333,7 +340,8 @@ def escalc_prepost(*, m1i_pre, sd1i_pre, m1i_post, sd1i_post, n1i,
         Control group, likewise.
     ri : float, array_like or str, optional
         Pre-post correlation (assumed the same in both groups; usually imputed). Needed for
-        ``standardiser="change"`` and ``variance="morris"``.
+        ``standardiser="change"`` and ``variance="morris"``; the ``ri`` column of the result
+        records it only there (NaN where the chosen formulas do not use it).
     standardiser : {"post", "pre", "pooled_pre", "change"}
         ``"post"``: pooled post-test SD; ``"pooled_pre"``: pooled pre-test SD (Morris 2008
         d_ppc2); ``"pre"``: each group's own pre-test SD, difference of the two standardised
@@ -479,7 +487,9 @@ def escalc_prepost(*, m1i_pre, sd1i_pre, m1i_post, sd1i_post, n1i,
     out["standardiser"] = standardiser
     out["correction"] = correction
     out["variance"] = variance
-    out["ri"] = r
+    # record ri only where it enters the effect size or its variance: an imputed ri that
+    # the chosen formulas ignore (e.g. "post" with "bh") is not a choice that was made
+    out["ri"] = r if needs_r else np.full(k, np.nan)
     out["flip"] = fl
     return out
 
@@ -503,6 +513,16 @@ def _level_z(level, df=None):
     return stats.norm.ppf(q) if df is None else stats.t.ppf(q, df)
 
 
+def _finite(name, value):
+    """Float array of ``value``; NaN or infinite entries are an error, never passed on."""
+    a = np.asarray(value, dtype=float)
+    if not np.all(np.isfinite(a)):
+        bad = np.flatnonzero(~np.isfinite(np.atleast_1d(a)))
+        raise InputError(name, f"has missing or non-finite values at positions "
+                               f"{bad[:10].tolist()}; remove those rows first")
+    return a
+
+
 def ci_to_se(lb, ub, level=95, df=None):
     """Standard error from a symmetric confidence interval: ``(ub - lb) / (2 z)``.
 
@@ -515,12 +535,18 @@ def ci_to_se(lb, ub, level=95, df=None):
     df : float, optional
         Use the t quantile with ``df`` degrees of freedom instead of the normal one.
 
+    Returns
+    -------
+    ndarray
+        Standard errors, same shape as ``lb``.
+
     Notes
     -----
     Higgins JPT et al. (eds), Cochrane Handbook for Systematic Reviews of Interventions,
-    version 6.4 (2023), section 6.5.2.2 (SE = width / 3.92 for a 95% CI).
+    version 6.4 (2023), section 6.5.2.2 (SE = width / 3.92 for a 95% CI),
+    https://training.cochrane.org/handbook.
     """
-    lb, ub = np.asarray(lb, dtype=float), np.asarray(ub, dtype=float)
+    lb, ub = _finite("lb", lb), _finite("ub", ub)
     if lb.shape != ub.shape:
         raise InputError("ub", f"shape {ub.shape} differs from lb's {lb.shape}")
     if np.any(~(ub > lb)):
@@ -531,12 +557,25 @@ def ci_to_se(lb, ub, level=95, df=None):
 def t_to_se(estimate, t):
     """Standard error from an estimate and its t (or z) statistic: ``|estimate / t|``.
 
+    Parameters
+    ----------
+    estimate : array_like
+        The estimates (e.g. mean differences).
+    t : array_like
+        Their t or z statistics (non-zero).
+
+    Returns
+    -------
+    ndarray
+        Standard errors.
+
     Notes
     -----
-    Cochrane Handbook 6.4, section 6.3.1 (obtaining SEs from t statistics).
+    Cochrane Handbook 6.4 (Higgins et al. 2023), section 6.3.1 (obtaining SEs from t
+    statistics), https://training.cochrane.org/handbook.
     """
-    est, t = np.asarray(estimate, dtype=float), np.asarray(t, dtype=float)
-    if np.any(t == 0) or np.any(~np.isfinite(t)):
+    est, t = _finite("estimate", estimate), _finite("t", t)
+    if np.any(t == 0):
         raise InputError("t", "must be finite and non-zero")
     return np.abs(est / t)
 
@@ -544,10 +583,27 @@ def t_to_se(estimate, t):
 def p_to_se(estimate, p, df=None):
     """Standard error from an estimate and its two-sided p value.
 
-    ``SE = |estimate| / q(1 - p/2)`` with q the normal quantile, or the t quantile with
-    ``df`` degrees of freedom (Cochrane Handbook 6.4, section 6.3.2).
+    Parameters
+    ----------
+    estimate : array_like
+        The estimates.
+    p : array_like
+        Exact two-sided p values, strictly between 0 and 1 (not thresholds).
+    df : float, optional
+        Degrees of freedom of a t test; None: normal (z) test.
+
+    Returns
+    -------
+    ndarray
+        ``SE = |estimate| / q(1 - p/2)`` with q the normal quantile, or the t quantile with
+        ``df`` degrees of freedom.
+
+    Notes
+    -----
+    Cochrane Handbook 6.4 (Higgins et al. 2023), section 6.3.2,
+    https://training.cochrane.org/handbook.
     """
-    est, p = np.asarray(estimate, dtype=float), np.asarray(p, dtype=float)
+    est, p = _finite("estimate", estimate), np.asarray(p, dtype=float)
     if np.any(~((p > 0) & (p < 1))):
         raise InputError("p", "p values must lie strictly between 0 and 1 (an exact value, "
                               "not a threshold such as p < 0.05)")
@@ -560,11 +616,28 @@ def p_to_se(estimate, p, df=None):
 def smd_to_pct(smd, sd_ref, mean_ref):
     """Express a standardised difference as a percentage of a reference mean.
 
-    ``pct = 100 · smd · sd_ref / mean_ref`` (back-transform the SMD to raw units with the
-    reference SD, e.g. the pooled baseline SD, then divide by the reference mean).
+    Parameters
+    ----------
+    smd : array_like
+        Standardised mean differences.
+    sd_ref : array_like
+        The SD that standardised them (e.g. the pooled baseline SD), raw units, > 0.
+    mean_ref : array_like
+        Reference mean (e.g. the baseline mean), raw units, non-zero.
+
+    Returns
+    -------
+    ndarray
+        ``pct = 100 · smd · sd_ref / mean_ref``.
+
+    Notes
+    -----
+    Back-transformation of an SMD to raw units with the SD used to standardise it
+    (Cochrane Handbook 6.4, section 15.5.3.2, https://training.cochrane.org/handbook),
+    then division by the reference mean.
     """
-    smd = np.asarray(smd, dtype=float)
-    sd_ref, mean_ref = np.asarray(sd_ref, dtype=float), np.asarray(mean_ref, dtype=float)
+    smd = _finite("smd", smd)
+    sd_ref, mean_ref = _finite("sd_ref", sd_ref), _finite("mean_ref", mean_ref)
     if np.any(sd_ref <= 0):
         raise InputError("sd_ref", "must be > 0")
     if np.any(mean_ref == 0):
@@ -573,9 +646,26 @@ def smd_to_pct(smd, sd_ref, mean_ref):
 
 
 def pct_to_smd(pct, sd_ref, mean_ref):
-    """Inverse of :func:`smd_to_pct`: ``smd = pct/100 · mean_ref / sd_ref``."""
-    pct = np.asarray(pct, dtype=float)
-    sd_ref, mean_ref = np.asarray(sd_ref, dtype=float), np.asarray(mean_ref, dtype=float)
+    """Inverse of :func:`smd_to_pct`: ``smd = pct/100 · mean_ref / sd_ref``.
+
+    Parameters
+    ----------
+    pct : array_like
+        Differences in percent of ``mean_ref``.
+    sd_ref, mean_ref : array_like
+        Standardising SD (> 0) and reference mean, raw units.
+
+    Returns
+    -------
+    ndarray
+        Standardised mean differences.
+
+    Notes
+    -----
+    Cochrane Handbook 6.4, section 15.5.3.2 (see :func:`smd_to_pct`).
+    """
+    pct = _finite("pct", pct)
+    sd_ref, mean_ref = _finite("sd_ref", sd_ref), _finite("mean_ref", mean_ref)
     if np.any(sd_ref <= 0):
         raise InputError("sd_ref", "must be > 0")
     return pct / 100.0 * mean_ref / sd_ref

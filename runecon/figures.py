@@ -155,26 +155,29 @@ def _balsalobre():
     re = _table("reported_effects")
     b = re[re["review_id"] == "balsalobre2016"]
     sei = ((b["ci_ub"] - b["ci_lb"]) / (2 * Z95)).to_numpy(float)
-    labels = [f"{s[:-4].capitalize()} {s[-4:]}".replace("Storen", "Støren")
-              for s in b["study_id"]]
+    st = _table("studies").set_index("study_id")
+    labels = [f"{st.at[s, 'first_author']} {st.at[s, 'year']}" for s in b["study_id"]]
     return rma(b["estimate"].to_numpy(float), sei=sei, slab=labels), b
 
 
 # ----------------------------------------------------------------------------- figures
-BALSALOBRE = "Balsalobre-Fernández C et al. (2016) J Strength Cond Res, doi:10.1519/JSC.0000000000001316 (Table 3)"
-LLANOS_A = "Llanos-Lagos C et al. (2024a) Sports Med 54:895-932, doi:10.1007/s40279-023-01978-y (Table 3; CC BY 4.0)"
-LLANOS_B = "Llanos-Lagos C et al. (2024b) Sports Med 54:1801-1833, doi:10.1007/s40279-024-02018-z (Table 3; CC BY 4.0)"
+BALSALOBRE = ("Balsalobre-Fernández C et al. (2016) J Strength Cond Res, "
+              "doi:10.1519/JSC.0000000000001316 (Table 3)")
+LLANOS_A = ("Llanos-Lagos C et al. (2024a) Sports Med 54:895-932, doi:10.1007/s40279-023-01978-y "
+            "(Table 3; CC BY 4.0)")
+LLANOS_B = ("Llanos-Lagos C et al. (2024b) Sports Med 54:1801-1833, "
+            "doi:10.1007/s40279-024-02018-z (Table 3; CC BY 4.0)")
 STOREN = "Støren Ø et al. (2008) Med Sci Sports Exerc, doi:10.1249/MSS.0b013e318168da2f"
-TWO_LEVEL = ("two-level REML random-effects models per group that treat the effect sizes as "
-             "independent (the review fitted three-level models; runecon's multilevel model "
-             "is not yet available)")
+GROUP_MODEL = ("REML random-effects models per method with t-based 95% CIs and prediction "
+               "intervals: three-level (effects within study groups) where a group holds "
+               "several effects, as the review, else two-level")
 
 
 @figure("storen", "Støren 2008: running economy (O2 cost at 70% of maximal aerobic speed) and "
         "time to exhaustion at maximal aerobic speed, group means ± SD before and after 8 weeks "
-        "of maximal strength training (half squat) or control, as printed by Llanos-Lagos 2024a/b (the abstract reports RE −5% and TTE +21.3%). Panel "
-        "titles: between-group Hedges g [95% CI] under the reviews' protocol (negative = "
-        "better).",
+        "of maximal strength training (half squat) or control, as printed by Llanos-Lagos "
+        "2024a/b (the abstract reports RE −5% and TTE +21.3%). Panel titles: between-group "
+        "Hedges g [95% CI] under the reviews' protocol (negative = better).",
         [STOREN, LLANOS_A, LLANOS_B, "data/outcomes.csv"], width="single", height=2.3)
 def storen(fig):
     out = _table("outcomes")
@@ -210,7 +213,8 @@ def storen(fig):
 @figure("balsalobre_forest", "Balsalobre-Fernández 2016 re-analysed: the five printed "
         "per-study SMDs of running economy (Table 3; SE from the 95% CI) pooled with a REML "
         "random-effects model; squares ∝ weight, diamond = pooled estimate and 95% CI, dotted "
-        "bar = 95% prediction interval. The paper printed −1.42 [−2.23, −0.60].",
+        "bar = 95% prediction interval. The paper printed −1.42 [−2.23, −0.60], which the "
+        "DerSimonian–Laird estimator reproduces on these inputs (model_DL in the JSON).",
         [BALSALOBRE, "data/reported_effects.csv"], width="double", height=2.2)
 def balsalobre_forest(fig):
     res, b = _balsalobre()
@@ -218,33 +222,75 @@ def balsalobre_forest(fig):
     plots.forest(res, ax, n=b["n"].to_numpy(), columns=("n", "estimate", "weight"),
                  xlabel="SMD of running economy (Hedges g)",
                  favours=("favours strength training", "favours control"))
-    return {"model": _rma_numbers(res), "studies": {
+    from .models import rma
+
+    dl = rma(res.yi, res.vi, method="DL", slab=list(res.slab))
+    pooled = _table("pooled").set_index("pooled_id")
+    printed = {c: pooled.at["balsalobre2016_01", c] for c in ("estimate", "ci_lb", "ci_ub",
+                                                              "heterogeneity")}
+    return {"model": _rma_numbers(res), "model_DL": _rma_numbers(dl), "printed": printed,
+            "studies": {
         "slab": list(res.slab), "yi": res.yi, "sei": np.sqrt(res.vi), "weight": res.weights,
         "n": b["n"].to_numpy()}}
 
 
-def _orchard_figure(fig, outcome, review, order, xlabel):
-    from .subgroups import subgroups
+def _group_model(d):
+    """The review's model for one method: three-level REML (effects within study groups,
+    ``rma_mv(..., cluster, test="t")``) when a group holds several effects, else the
+    two-level REML model with t-based inference (one effect per cluster)."""
+    from .models import rma
+    from .multilevel import rma_mv
 
+    yi, vi = d["yi"].to_numpy(float), d["vi"].to_numpy(float)
+    if d["cluster"].duplicated().any():
+        return rma_mv(yi, vi, cluster=d["cluster"].to_numpy(), test="t"), "three-level"
+    return rma(yi, vi, test="t"), "two-level"
+
+
+def _printed(review, outcome):
+    """Per-method pooled estimates printed by the review (data/pooled.csv): the rows whose
+    subgroup names exactly one method and nothing else (no moderator/speed subsets)."""
+    p = _table("pooled")
+    p = p[(p["review_id"] == review) & (p["outcome"] == outcome)]
+    names = {"high load": "high_load", "plyometric": "plyometric", "combined": "combined",
+             "submaximal load": "submaximal", "isometric": "isometric",
+             "combined methods all": "combined"}
+    out = {}
+    for _, r in p.iterrows():
+        head = str(r["subgroup"]).split(";")[0].split(" (")[0].strip()
+        if head in names and names[head] not in out and np.isfinite(r["estimate"]):
+            out[names[head]] = float(r["estimate"])
+    return out
+
+
+def _orchard_figure(fig, outcome, review, order, xlabel):
     c = _comparisons(outcome, review)
-    sg = subgroups(c["yi"].to_numpy(float), c["vi"].to_numpy(float), c["method"].to_numpy(),
-                   method="REML")
-    summ = plots.orchard_summary(sg)
+    printed = _printed(review, outcome)
+    rows, numbers = [], {}
+    for g in order:
+        d = c[c["method"] == g]
+        if len(d) == 0:
+            continue
+        fit, kind = _group_model(d)
+        pr = fit.predict()
+        rows.append({"group": g, "k": fit.k, "estimate": fit.estimate, "ci_lb": fit.ci_lb,
+                     "ci_ub": fit.ci_ub, "pi_lb": pr.pi_lb, "pi_ub": pr.pi_ub})
+        numbers[g] = dict(rows[-1], model=kind, n_clusters=int(d["cluster"].nunique()),
+                          tau2=fit.tau2, QE=fit.QE, QEp=fit.QEp,
+                          sigma2=list(getattr(fit, "sigma2", ())) or None)
+    summ = pd.DataFrame(rows)
     ax = fig.subplots()
-    order = [g for g in order if g in set(summ["group"])]
-    plots.orchard(c, summ, ax, group="method", order=order, xlabel=xlabel)
-    return {"groups": {r["group"]: {k: r[k] for k in summ.columns if k != "group"}
-                       | {"tau2": t, "I2": i2}
-                       for (_, r), t, i2 in zip(summ.iterrows(), sg.table["tau2"],
-                                                sg.table["I2"])},
-            "Qb": sg.Qb, "Qb_df": sg.df, "Qb_pval": sg.pval, "k": len(c),
-            "model": "REML per method, independent effects"}
+    plots.orchard(c, summ, ax, group="method", xlabel=xlabel, printed=printed)
+    for g in numbers:
+        numbers[g]["printed_estimate"] = printed.get(g)
+    return {"groups": numbers, "k": len(c), "test": "t", "method": "REML"}
 
 
 @figure("llanoslagos_methods", "Running economy by training method (Llanos-Lagos 2024a data, "
         "81 effect sizes, review protocol: Hedges g of change scores, negative = better "
         "economy). Dots: effect sizes (size ∝ precision); thick bar: 95% CI; thin bar: 95% "
-        "prediction interval; white dot: pooled estimate from " + TWO_LEVEL + ".",
+        "prediction interval; white dot: pooled estimate from " + GROUP_MODEL + "; cross: "
+        "estimate printed by the review.",
         [LLANOS_A, "data/outcomes.csv", "data/groups.csv"], width="single", height=2.6)
 def llanoslagos_methods(fig):
     return _orchard_figure(fig, "running_economy", "llanoslagos2024a",
@@ -254,11 +300,46 @@ def llanoslagos_methods(fig):
 
 @figure("performance", "Running performance (time trials, time to exhaustion, distance tests) "
         "by training method (Llanos-Lagos 2024b data, review protocol, negative = better). "
-        "Layout as the methods figure; pooled estimates from " + TWO_LEVEL + ".",
+        "Layout as the methods figure; pooled estimates from " + GROUP_MODEL + ".",
         [LLANOS_B, "data/outcomes.csv", "data/groups.csv"], width="single", height=2.0)
 def performance(fig):
     return _orchard_figure(fig, "running_performance", "llanoslagos2024b",
                            ["high_load", "combined", "plyometric"], "Hedges g (performance)")
+
+
+@figure("performance_forest", "Forest plot of running performance by training method "
+        "(Llanos-Lagos 2024b data, review protocol: Hedges g, negative = better; one effect per "
+        "training group). Each block: two-level REML random-effects model with t-based 95% CI "
+        "(diamond) and prediction interval (dotted); bottom: all comparisons; test of subgroup "
+        "differences (Qb). n: training + control participants of the comparison; weight: "
+        "within the block's model.",
+        [LLANOS_B, "data/outcomes.csv", "data/groups.csv", "data/studies.csv"],
+        width="double", height=5.6)
+def performance_forest(fig):
+    from .models import rma
+    from .subgroups import subgroups
+
+    c = _comparisons("running_performance", "llanoslagos2024b")
+    order = {"high_load": 0, "combined": 1, "plyometric": 2}
+    c = c.assign(_o=c["method"].map(order)).sort_values(["_o", "study_id", "group_id"],
+                                                         kind="stable")
+    st = _table("studies").set_index("study_id")
+    base = [f"{st.at[r['study_id'], 'first_author']} {st.at[r['study_id'], 'year']} · "
+            f"{str(r['measure']).replace(' (s)', '')}" for _, r in c.iterrows()]
+    dup = pd.Series(base).duplicated(keep=False).to_numpy()
+    labels = [b.replace(" · ", f" ({g.replace('_', ' ')}) · ", 1) if d else b
+              for b, d, g in zip(base, dup, c["group_id"])]
+    yi, vi = c["yi"].to_numpy(float), c["vi"].to_numpy(float)
+    groups = c["method"].str.replace("_", " ").to_numpy()
+    sg = subgroups(yi, vi, groups, method="REML", tau2="separate", test="t")
+    overall = rma(yi, vi, test="t", slab=labels)
+    ax = fig.subplots()
+    plots.forest(sg, ax, overall=overall, groups=groups, n=(c["n1"] + c["n2"]).to_numpy(),
+                 columns=("n", "estimate", "weight"), xlabel="Hedges g (running performance)",
+                 favours=("favours strength training", "favours control"))
+    return {"overall": _rma_numbers(overall),
+            "subgroups": {str(g): _rma_numbers(f) for g, f in zip(sg.table["group"], sg.fits)},
+            "Qb": sg.Qb, "Qb_df": sg.df, "Qb_pval": sg.pval, "statistic": sg.statistic}
 
 
 @figure("speed_moderation", "Does the effect on running economy depend on the test speed? "
@@ -283,7 +364,8 @@ def speed_moderation(fig):
 @figure("race_time", "What the pooled Balsalobre effect could mean on race day: predicted "
         "change in race time for a runner with the Støren 2008 strength group's mean VO2max "
         "(61 ml/kg/min, used as VDOT) given the re-analysed SMD of running economy and its "
-        "95% CI (converted with a 6% between-runner CV), under each physiology model; open "
+        "95% CI (converted with the 6% between-runner CV of trained runners' RE, preset "
+        "'trained_lab'), under each physiology model; open "
         "markers lie outside a model's valid range.",
         [BALSALOBRE, STOREN, LLANOS_A + " (Table 2: VO2max)",
          "runecon.physiology (Daniels & Gilbert 1979; di Prampero 1986, "
@@ -296,13 +378,17 @@ def race_time(fig):
     g = _table("groups")
     vo2 = float(g[(g["study_id"] == "storen2008") & (g["group_id"] == "high_load")]
                 ["vo2max"].iloc[0])
-    pred = predict_race_times(vo2max=vo2, smd=res.estimate, ci=(res.ci_lb, res.ci_ub))
+    from .physiology.effects import CV_PRESETS
+
+    pred = predict_race_times(vo2max=vo2, smd=res.estimate, ci=(res.ci_lb, res.ci_ub),
+                              cv="trained_lab")
     df = pred.to_frame()
     ax = fig.subplots()
     plots.race_time(df, ax, y="delta_pct")
     keep = ["distance", "model", "baseline_s", "delta_s", "delta_lb_s", "delta_ub_s",
             "delta_pct", "in_valid_range"]
-    return {"vo2max": vo2, "smd": {"estimate": res.estimate, "ci_lb": res.ci_lb,
+    return {"vo2max": vo2, "cv": {"preset": "trained_lab",
+                                  "value": CV_PRESETS["trained_lab"].cv}, "smd": {"estimate": res.estimate, "ci_lb": res.ci_lb,
                                    "ci_ub": res.ci_ub},
             "predictions": df[keep].to_dict("records")}
 
@@ -371,8 +457,8 @@ def sensitivity(fig):
 
 @figure("funnel_methods", "Contour-enhanced funnel plot of the 81 Llanos-Lagos 2024a running "
         "economy effect sizes around zero (shades: two-sided p-value bands) with the REML "
-        "estimate (black line) and trim-and-fill (L0; filled studies open, adjusted estimate "
-        "dashed); effect sizes treated as independent.",
+        "estimate (black line) and trim-and-fill (L0; filled studies, if any, open and the "
+        "adjusted estimate dashed; k0 in the JSON); effect sizes treated as independent.",
         [LLANOS_A, "data/outcomes.csv"], width="single", height=2.6)
 def funnel_methods(fig):
     from .models import rma
@@ -413,23 +499,22 @@ def bayes_balsalobre(fig):
 def render(name):
     """Draw the registered figure ``name`` in the runecon style: ``(Figure, numbers)``.
 
-    The caller closes the figure (``matplotlib.pyplot.close(fig)``).
+    The Figure is made without pyplot (no GUI backend, nothing to close); in a notebook,
+    display it with ``IPython.display.display(fig)``.
     """
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure as MplFigure
 
     if name not in REGISTRY:
         raise InputError("name", f"unknown figure {name!r}; known: {', '.join(REGISTRY)}")
     spec = REGISTRY[name]
     with context():
-        fig = plt.figure(figsize=spec.size)
+        fig = MplFigure(figsize=spec.size)
         numbers = spec.func(fig)
     return fig, numbers
 
 
 def build(name, out="figures", formats=("pdf", "svg", "png"), dpi=DEFAULT_DPI):
     """Write one figure (all formats) and its numbers JSON; return the paths written."""
-    import matplotlib.pyplot as plt
-
     formats = check_formats(formats)
     spec = REGISTRY.get(name)
     if spec is None:
@@ -437,10 +522,7 @@ def build(name, out="figures", formats=("pdf", "svg", "png"), dpi=DEFAULT_DPI):
     out = Path(out)
     with context():
         fig, numbers = render(name)
-        try:
-            paths = save(fig, out / name, formats=formats, dpi=dpi)
-        finally:
-            plt.close(fig)
+        paths = save(fig, out / name, formats=formats, dpi=dpi)
     record = {"name": name, "caption": spec.caption, "sources": list(spec.sources),
               "width_in": spec.size[0], "height_in": spec.size[1],
               "data_version": data_version(), "numbers": numbers}

@@ -63,8 +63,6 @@ class _Likelihood:
         P = Mi - MiX @ Ai @ MiX.T
         return M, Mi, P, A, Ai, 2.0 * np.log(np.diag(L)).sum()
 
-    free = (0, 1)
-
     def ll(self, s, derivs=0):
         M, Mi, P, A, Ai, logdetM = self.parts(s)
         Py = P @ self.y
@@ -87,12 +85,11 @@ class _Likelihood:
         return ll, grad, H, F
 
 
-def _ascend(lik, full, x, scale, maxiter=200):
+def _ascend(lik, full, free, x, scale, maxiter=200):
     """Projected Newton ascent from x (free components, >= 0): Newton steps with the exact
     Hessian where it is negative definite, Fisher scoring steps otherwise, step halving so
     the log-likelihood never decreases, components that cross 0 clipped to it."""
     ll, g, H, F = lik.ll(full(x), derivs=3)
-    free = lik.free
     step, it = np.inf, 0
     for it in range(1, maxiter + 1):
         act = [j for j in range(len(free)) if not (x[j] <= 0.0 and g[free[j]] <= 0.0)]
@@ -136,7 +133,6 @@ def _maximise(lik, fixed, scale):
     base = np.zeros(2)
     for i, val in fixed.items():
         base[i] = val
-    lik.free = free
 
     def full(x):
         s = base.copy()
@@ -150,7 +146,7 @@ def _maximise(lik, fixed, scale):
         starts += [np.array([scale, 0.01 * scale]), np.array([0.01 * scale, scale])]
     best, iters = None, 0
     for x0 in starts:
-        x, ll, g, it, step = _ascend(lik, full, x0, scale)
+        x, ll, g, it, step = _ascend(lik, full, free, x0, scale)
         iters += it
         if best is None or ll > best[1]:
             best = (x, ll, g, step)
@@ -179,8 +175,8 @@ def _codes(x, argument, k, data):
         j = next(i for i, v in enumerate(arr) if v is None or (isinstance(v, float) and math.isnan(v)))
         raise InputError(argument, f"has a missing value at position {j + 1}")
     labels = [str(v) for v in arr]
-    uniq = list(dict.fromkeys(labels))
-    return np.array([uniq.index(s) for s in labels]), labels
+    index = {s: j for j, s in enumerate(dict.fromkeys(labels))}   # first-appearance order
+    return np.array([index[s] for s in labels]), labels
 
 
 def _name(x, default):
@@ -189,7 +185,7 @@ def _name(x, default):
 
 # --------------------------------------------------------------------------- rma_mv
 def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", test="z",
-           level=95, slab=None, sigma2=None):
+           level=95, slab=None, sigma2=None, lrt=True):
     """Three-level random-effects meta-analysis or meta-regression (metafor's ``rma.mv``).
 
     Parameters
@@ -216,6 +212,9 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
     sigma2 : pair of (float or None), optional
         Fix a variance component at a value >= 0 instead of estimating it (metafor's
         ``sigma2 = c(0, NA)``; None = estimate).
+    lrt : bool
+        Compute the likelihood-ratio test of each level (two more fits); False leaves
+        ``lrt`` empty, e.g. inside sensitivity loops.
 
     Returns
     -------
@@ -237,9 +236,10 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
     Model: y = X beta + u_cluster + w_(cluster, es) + e, u ~ N(0, sigma2_1),
     w ~ N(0, sigma2_2), e ~ N(0, vi) (Konstantopoulos 2011, doi:10.1002/jrsm.35; Cheung
     2014, doi:10.1037/a0032968). sigma2 maximises the REML (or ML) log-likelihood as in
-    metafor (Viechtbauer 2010, doi:10.18637/jss.v036.i03), here by L-BFGS-B from several
-    starts polished by Newton steps with the exact Hessian; optima on the boundary are
-    reported as exactly 0 (metafor's optimisers stop near it, e.g. at 1e-10). beta is the
+    metafor (Viechtbauer 2010, doi:10.18637/jss.v036.i03), here by projected Newton steps
+    with the exact Hessian (Fisher scoring where it is not negative definite) from five
+    starts, keeping the best; the projected gradient is checked, and optima on the boundary
+    are reported as exactly 0 (metafor's optimisers stop near it, e.g. at 1e-10). beta is the
     GLS estimate with vb = (X'M^-1 X)^-1. QE = y'P0 y with P0 built from W = diag(1/vi).
     Multilevel I² per level: 100 sigma2_l / (sigma2_1 + sigma2_2 + vt) with the typical
     sampling variance vt = (k - p) / tr(P0) (Cheung 2014; metafor FAQ "I^2 for multilevel
@@ -313,12 +313,12 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
     lik = _Likelihood(y, v, X, G, method == "REML")
     scale = max(float(np.var(y)), float(np.mean(v)) * 0.1, 1e-8)
     s2, ll, iters = _maximise(lik, dict(fixed), scale)
-    lrt = []
+    tests = []
     cname, ename = _name(cluster, "cluster"), _name(es_id, "es_id")
-    for lev, fac in ((0, cname), (1, f"{cname}/{ename}")):
+    for lev, fac in ((0, cname), (1, f"{cname}/{ename}")) if lrt else ():
         s0, ll0, _ = _maximise(lik, {**fixed, lev: 0.0}, scale)
         stat = max(2.0 * (ll - ll0), 0.0)
-        lrt.append(LevelTest(factor=fac, ll0=float(ll0), LRT=stat,
+        tests.append(LevelTest(factor=fac, ll0=float(ll0), LRT=stat,
                              pval=float(stats.chi2.sf(stat, 1)), sigma2_0=tuple(map(float, s0))))
 
     _, Mi, _, _, Ai, _ = lik.parts(s2)
@@ -362,7 +362,7 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
         sigma2_fixed=(0 in fixed, 1 in fixed), QE=QE, QEp=QEp, QM=QM,
         QMp=QMp, QMdf=QMdf, btt=btt, df=df, ll=float(ll), vt=vt,
         I2=(100.0 * s2[0] / tot, 100.0 * s2[1] / tot), I2_total=100.0 * (s2[0] + s2[1]) / tot,
-        lrt=tuple(lrt), iterations=iters, terms=tuple(terms) if terms is not None else None)
+        lrt=tuple(tests), iterations=iters, terms=tuple(terms) if terms is not None else None)
 
 
 # --------------------------------------------------------------------------- robust

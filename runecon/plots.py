@@ -42,7 +42,8 @@ def _z(level):
 
 def _check_rma(res, argument="res", int_only=True):
     if not hasattr(res, "yi") or not hasattr(res, "vi") or not hasattr(res, "beta"):
-        raise InputError(argument, f"must be an RMAResult from runecon.rma, not {type(res).__name__}")
+        raise InputError(argument, "must be an RMAResult from runecon.rma, not "
+                                   f"{type(res).__name__}")
     if int_only and res.p != 1:
         raise InputError(argument, "needs an intercept-only model (p = 1); use bubble() for a "
                                    "meta-regression")
@@ -84,17 +85,21 @@ def _favours(ax, favours, refline):
 
 def _columns(ax, rows, header, widths):
     """Text columns right of the axes: ``rows`` = list of (y, tuple of str)."""
+    from matplotlib.transforms import blended_transform_factory, offset_copy
+
     x0 = 6.0
-    for j, (h, w) in enumerate(zip(header, widths)):
+    for j, h in enumerate(header):
         x = x0 + sum(widths[:j])
-        ax.annotate(h, xy=(1.0, 1.0), xycoords="axes fraction", xytext=(x, 2),
-                    textcoords="offset points", ha="left", va="bottom", fontsize=6.5,
-                    fontweight="bold")
+        head = offset_copy(ax.transAxes, fig=ax.figure, x=x, y=2, units="points")
+        ax.text(1.0, 1.0, h, transform=head, ha="left", va="bottom", fontsize=6.5,
+                fontweight="bold")
+        # x in axes fraction (right edge) + x points, y in data: one transform per column
+        cell = offset_copy(blended_transform_factory(ax.transAxes, ax.transData),
+                           fig=ax.figure, x=x, y=0, units="points")
         for y, cells in rows:
             if cells[j]:
-                ax.annotate(cells[j], xy=(1.0, y), xycoords=("axes fraction", "data"),
-                            xytext=(x, 0), textcoords="offset points", ha="left",
-                            va="center", fontsize=6.5)
+                ax.text(1.0, y, cells[j], transform=cell, ha="left", va="center",
+                        fontsize=6.5)
 
 
 def _xlim(ax, lo, hi, refline):
@@ -104,8 +109,53 @@ def _xlim(ax, lo, hi, refline):
     ax.set_xlim(a - pad, b + pad)
 
 
-def forest(res, ax=None, *, overall=None, n=None, columns=("estimate", "weight"),
-           xlabel="Effect size", favours=None, refline=0.0, pi=True, digits=2):
+def _forest_rows(blocks, n, groups, slab, overall):
+    """Row labels and sample sizes per block, in each fit's study order."""
+    if groups is not None and len(blocks) > 1:
+        groups = np.asarray(groups).astype(str)
+        names = list(slab) if slab is not None else (list(overall.slab) if overall is not None
+                                                     else None)
+        if names is not None and len(names) != len(groups):
+            raise InputError("groups", f"has {len(groups)} labels for {len(names)} studies")
+        idx = [np.flatnonzero(groups == g) for g, _ in blocks]
+        for (g, fit), i in zip(blocks, idx):
+            if len(i) != fit.k:
+                raise InputError("groups", f"group {g!r} has {len(i)} studies here but "
+                                           f"{fit.k} in the SubgroupResult")
+            if overall is not None and not np.allclose(overall.yi[i], fit.yi):
+                raise InputError("groups", f"studies of group {g!r} do not match overall.yi")
+        labels = [[names[j] for j in i] if names is not None else list(fit.slab)
+                  for (_, fit), i in zip(blocks, idx)]
+        if n is not None and not isinstance(n, dict):
+            n = list(n)
+            if len(n) != len(groups):
+                raise InputError("n", f"has {len(n)} values for {len(groups)} studies")
+            return labels, [[n[j] for j in i] for i in idx]
+    else:
+        if slab is not None and len(blocks) == 1:
+            if len(slab) != blocks[0][1].k:
+                raise InputError("slab", f"has {len(slab)} labels for {blocks[0][1].k} studies")
+            labels = [list(slab)]
+        else:
+            labels = [list(fit.slab) for _, fit in blocks]
+    if n is None:
+        return labels, [[None] * len(lab) for lab in labels]
+    if isinstance(n, dict):
+        return labels, [[n.get(s) for s in lab] for lab in labels]
+    n = list(n)
+    total = sum(len(lab) for lab in labels)
+    if len(n) != total:
+        raise InputError("n", f"has {len(n)} values for {total} studies")
+    out, j = [], 0
+    for lab in labels:
+        out.append(n[j:j + len(lab)])
+        j += len(lab)
+    return labels, out
+
+
+def forest(res, ax=None, *, overall=None, groups=None, slab=None, n=None,
+           columns=("estimate", "weight"), xlabel="Effect size", favours=None, refline=0.0,
+           pi=True, digits=2):
     """Forest plot: one row per study, the pooled diamond and its prediction interval.
 
     Parameters
@@ -116,9 +166,15 @@ def forest(res, ax=None, *, overall=None, n=None, columns=("estimate", "weight")
     ax : matplotlib Axes, optional
     overall : RMAResult, optional
         With a SubgroupResult: the model over all studies, drawn as the bottom diamond.
-    n : sequence of int, optional
-        Sample size per study (same order as ``res.yi``, or a dict slab -> n), shown as a
-        column when ``"n"`` is in ``columns``.
+    groups : sequence, optional
+        With a SubgroupResult: the group of each study in the original order (the
+        ``groups`` given to :func:`runecon.subgroups`), so that labels (``slab`` or
+        ``overall.slab``) and ``n`` given in that order land on the right rows.
+    slab : sequence of str, optional
+        Study labels in the original order (default: the model's ``slab``).
+    n : sequence of int or dict, optional
+        Sample size per study (original order, or a dict label -> n), shown as a column
+        when ``"n"`` is in ``columns``.
     columns : sequence of {"n", "estimate", "weight"}
         Text columns right of the plot.
     xlabel : str
@@ -156,23 +212,15 @@ def forest(res, ax=None, *, overall=None, n=None, columns=("estimate", "weight")
         sub = None
     if overall is not None:
         _check_rma(overall, "overall")
-    if isinstance(n, dict):
-        nmap = n
-    elif n is not None:
-        allslab = [s for _, f in blocks for s in f.slab]
-        if len(n) != len(allslab):
-            raise InputError("n", f"has {len(n)} values for {len(allslab)} studies")
-        nmap = dict(zip(allslab, n))
-    else:
-        nmap = {}
-    if "n" in cols and not nmap:
+    labels, nvals = _forest_rows(blocks, n, groups, slab, overall)
+    if "n" in cols and n is None:
         raise InputError("n", "column 'n' needs n=")
 
     y = 0.0
     ylabels, yticks, textrows = [], [], []
     xs_lo, xs_hi = [], []
     all_x, all_y, all_s = [], [], []
-    for name, fit in blocks:
+    for (name, fit), rowlabels, rown in zip(blocks, labels, nvals):
         z = _z(fit.level)
         if name is not None:
             y -= 1
@@ -181,15 +229,15 @@ def forest(res, ax=None, *, overall=None, n=None, columns=("estimate", "weight")
                         fontweight="bold")
         se = np.sqrt(fit.vi)
         lb, ub = fit.yi - z * se, fit.yi + z * se
-        for i, slab in enumerate(fit.slab):
+        for i, label in enumerate(rowlabels):
             y -= 1
             ax.plot([lb[i], ub[i]], [y, y], color=_GREY, lw=0.8, solid_capstyle="butt")
             all_x.append(fit.yi[i]), all_y.append(y), all_s.append(fit.weights[i])
-            yticks.append(y), ylabels.append(str(slab))
+            yticks.append(y), ylabels.append(str(label))
             cells = []
             for c in cols:
                 if c == "n":
-                    cells.append("" if slab not in nmap else f"{int(nmap[slab])}")
+                    cells.append("" if rown[i] is None else f"{int(rown[i])}")
                 elif c == "estimate":
                     cells.append(_fmt_ci(fit.yi[i], lb[i], ub[i], digits))
                 else:
@@ -231,11 +279,11 @@ def forest(res, ax=None, *, overall=None, n=None, columns=("estimate", "weight")
         textrows.append((y, tuple(_fmt_ci(overall.estimate, overall.ci_lb, overall.ci_ub,
                                           digits) if c == "estimate" else "" for c in cols)))
     if sub is not None:
+        y -= 1
         stat = "F" if sub.statistic == "F" else "Q"
-        ax.annotate(f"Test for subgroup differences: {stat}b({sub.df}) = {sub.Qb:.2f}, "
-                    f"p = {sub.pval:.3f}", xy=(0, 0), xycoords="axes fraction",
-                    xytext=(0, -24), textcoords="offset points", ha="left", va="top",
-                    fontsize=6.5)
+        yticks.append(y)
+        ylabels.append(f"Subgroup differences: {stat}b({sub.df}) = {sub.Qb:.2f}, "
+                       f"p = {sub.pval:.3f}")
     w = np.asarray(all_s, float)
     area = np.clip(_MAX_AREA * w / (w.max() if w.max() > 0 else 1.0), _MIN_AREA, None)
     ax.scatter(all_x, all_y, s=area, marker="s", color=POOLED_COLOR, linewidths=0,
@@ -263,7 +311,8 @@ def funnel(data, ax=None, *, trimfill=None, xlabel="Effect size", legend=True):
     data : FunnelData
         From :func:`runecon.smallstudy.funnel_data` (study points, contours, pseudo-CI).
     trimfill : TrimfillResult, optional
-        Filled studies are drawn as open circles, the adjusted estimate as a dashed line.
+        Filled studies are drawn as open circles and the adjusted estimate as a dashed line
+        (nothing is drawn when no study is filled, k0 = 0).
 
     Notes
     -----
@@ -307,21 +356,21 @@ def funnel(data, ax=None, *, trimfill=None, xlabel="Effect size", legend=True):
     ax.plot(data.ci["lower"], data.ci["se"], color=_GREY, lw=0.6, ls="--")
     ax.plot(data.ci["upper"], data.ci["se"], color=_GREY, lw=0.6, ls="--")
     ax.axvline(data.estimate, color=POOLED_COLOR, lw=0.8, label="pooled")
-    ax.scatter(pts["yi"], pts["sei"], s=14, color=POOLED_COLOR, zorder=3, label="studies")
+    ax.scatter(pts["yi"], pts["sei"], s=10, color=POOLED_COLOR, zorder=3, label="studies")
     if trimfill is not None:
         fill = np.asarray(trimfill.fill, bool)
         if fill.any():
             ax.scatter(np.asarray(trimfill.yi)[fill], np.sqrt(np.asarray(trimfill.vi)[fill]),
                        s=14, facecolor="white", edgecolor=POOLED_COLOR, lw=0.7, zorder=3,
                        label="filled")
-        ax.axvline(trimfill.estimate, color=OKABE_ITO["vermillion"], lw=0.8, ls="--",
-                   label="trimfill")
+            ax.axvline(trimfill.estimate, color=OKABE_ITO["vermillion"], lw=0.8, ls="--",
+                       label="trimfill")
     ax.set_xlim(lo - pad, hi + pad)
     ax.set_ylim(smax * 1.02, 0)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("Standard error")
     if legend:
-        ax.legend(handles=handles, loc="lower left", fontsize=6, handlelength=1.2,
+        ax.legend(handles=handles, loc="upper left", fontsize=6, handlelength=1.2,
                   title="two-sided p", title_fontsize=6)
     return ax
 
@@ -346,7 +395,8 @@ def bubble(res, ax=None, *, xlabel="Moderator", ylabel="Effect size", pi=False, 
     ax = _ax(ax)
     _check_rma(res, int_only=False)
     if res.p != 2:
-        raise InputError("res", f"needs one moderator besides the intercept (p = 2), got p = {res.p}")
+        raise InputError("res", "needs one moderator besides the intercept (p = 2), "
+                                f"got p = {res.p}")
     x = np.asarray(res.X[:, 1], float)
     grid = np.linspace(x.min(), x.max(), n)
     pr = res.predict(newmods=grid)
@@ -386,7 +436,7 @@ def _jitter(n, width):
 
 
 def orchard(data, summary, ax=None, *, group="group", xlabel="Effect size", refline=0.0,
-            order=None, width=0.28):
+            order=None, width=0.28, printed=None):
     """Orchard plot: every effect (size ∝ precision) by group, with pooled CI and PI.
 
     Parameters
@@ -398,6 +448,9 @@ def orchard(data, summary, ax=None, *, group="group", xlabel="Effect size", refl
         :func:`orchard_summary`), e.g. from a three-level model per group.
     order : sequence of str, optional
         Group order from top to bottom (default: the summary's order).
+    printed : dict of group -> float, optional
+        Estimates printed by a paper, drawn as crosses below the pooled estimate for
+        comparison.
 
     Notes
     -----
@@ -433,6 +486,9 @@ def orchard(data, summary, ax=None, *, group="group", xlabel="Effect size", refl
                 solid_capstyle="butt", label=f"ci:{g}")
         ax.scatter([r["estimate"]], [y0], s=28, color="white", edgecolor=POOLED_COLOR, lw=1.0,
                    zorder=5, label=f"estimate:{g}")
+        if printed and g in printed:
+            ax.scatter([printed[g]], [y0 - 0.22], s=22, marker="x", color=POOLED_COLOR,
+                       lw=0.9, zorder=5, label=f"printed:{g}")
         if "k" in summ.columns:
             ax.annotate(f"k = {int(r['k'])}", xy=(1.0, y0), xycoords=("axes fraction", "data"),
                         xytext=(3, 0), textcoords="offset points", va="center", fontsize=6.5)
@@ -476,7 +532,7 @@ def gosh(data, ax=None, *, hexbin=None, gridsize=40, column="estimate",
         ax.hexbin(x, y, gridsize=gridsize, mincnt=1, bins="log", cmap="viridis",
                   linewidths=0, label="subsets")
     else:
-        ax.scatter(x, y, s=6, color=CYCLE[0], alpha=0.5, lw=0, label="subsets")
+        ax.scatter(x, y, s=9, color=CYCLE[0], alpha=0.6, lw=0, label="subsets")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("I\u00b2 (%)")
     return ax

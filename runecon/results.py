@@ -319,6 +319,8 @@ class PredictResult:
         return _html_table(self._header(), self._rows(), None if self.slab is None else list(self.slab))
 
     def to_frame(self):
+        """One row per prediction: pred, se, ci_lb, ci_ub, pi_lb, pi_ub (metafor's
+        ``as.data.frame(predict(res))``), indexed by the study labels when there are any."""
         import pandas as pd
         df = pd.DataFrame({n: _as_array(getattr(self, n)) for n in self._fields()})
         if self.slab is not None:
@@ -370,6 +372,8 @@ class ConfintResult:
         return _html_table(["estimate", "ci.lb", "ci.ub"], self._rows(), [r[0] for r in self._ROWS])
 
     def to_frame(self):
+        """Rows tau2, tau, I2, H2 with columns estimate, ci_lb, ci_ub (metafor's
+        ``confint(res)$random``)."""
         import pandas as pd
         df = pd.DataFrame([[getattr(self, k), getattr(self, k + "_lb"), getattr(self, k + "_ub")]
                            for _, k in self._ROWS], columns=["estimate", "ci_lb", "ci_ub"],

@@ -70,14 +70,22 @@ def save(fig, path_stem, formats=FORMATS, dpi=DEFAULT_DPI) -> list:
         except ValueError:
             raise InputError("SOURCE_DATE_EPOCH", f"must be an integer, got {epoch!r}")
     out = []
-    with mpl.rc_context({"svg.hashsalt": SVG_HASHSALT}):
-        for fmt in formats:
-            path = stem.with_name(stem.name + "." + fmt)
-            meta = dict(_METADATA[fmt])
-            if date is not None and fmt == "pdf":
-                meta["CreationDate"] = date
-            elif date is not None and fmt == "svg":
-                meta["Date"] = date.strftime("%Y-%m-%dT%H:%M:%S")
-            fig.savefig(path, format=fmt, dpi=dpi, metadata=meta)
-            out.append(path)
+    # lay the figure out once (constrained layout would re-run for every format), then
+    # freeze the positions while saving; the figure's layout engine is restored afterwards
+    engine = fig.get_layout_engine()
+    fig.draw_without_rendering()
+    fig.set_layout_engine("none")
+    try:
+        with mpl.rc_context({"svg.hashsalt": SVG_HASHSALT}):
+            for fmt in formats:
+                path = stem.with_name(stem.name + "." + fmt)
+                meta = dict(_METADATA[fmt])
+                if date is not None and fmt == "pdf":
+                    meta["CreationDate"] = date
+                elif date is not None and fmt == "svg":
+                    meta["Date"] = date.strftime("%Y-%m-%dT%H:%M:%S")
+                fig.savefig(path, format=fmt, dpi=dpi, metadata=meta)
+                out.append(path)
+    finally:
+        fig.set_layout_engine(engine)
     return out

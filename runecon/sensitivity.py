@@ -8,7 +8,6 @@ on a subset) are NaN in the output and counted in ``n_failed``; never dropped si
 from __future__ import annotations
 
 import html
-import itertools
 import math
 import warnings
 from dataclasses import dataclass, field

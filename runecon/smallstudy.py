@@ -374,11 +374,11 @@ def pet_peese(res, *, alpha=0.05) -> PetPeeseResult:
 class FunnelData:
     """Everything a (contour-enhanced) funnel plot draws, without drawing it.
 
-    ``points``: one row per study (``yi`` -- residual + estimate for a meta-regression as
-    metafor's funnel on residuals is not done here: intercept-only models only --, ``sei``,
-    ``slab``). ``ci``: the pseudo confidence region ``estimate -/+ z * se`` over ``se``.
-    ``contours``: for each level, the bounds ``refline -/+ z_level * se`` of the region of
-    non-significance (Peters et al. 2008).
+    ``points``: one row per study (index: slab) with ``yi``, ``sei``, ``zi`` = (yi -
+    refline) / sei and its two-sided ``pval``. ``se``: the standard-error grid from 0 to
+    max(sei). ``ci``: the pseudo confidence region ``estimate -/+ z * se`` at the model's
+    level. ``contours``: for each level, ``refline -/+ z_level * se`` -- the region where a
+    study is not significant at 1 - level/100 (Peters et al. 2008). Intercept-only models.
     """
 
     points: pd.DataFrame

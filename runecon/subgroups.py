@@ -122,18 +122,40 @@ def subgroups(yi, vi, groups, method="REML", tau2="separate", test="z", level=95
     if tau2 not in ("separate", "pooled"):
         raise InputError("tau2", f"must be 'separate' or 'pooled', got {tau2!r}")
     if data is not None:
+        for name, val in (("yi", yi), ("vi", vi), ("groups", groups)):
+            if isinstance(val, str) and val not in data.columns:
+                raise InputError(name, f"column {val!r} is not in data; columns are "
+                                       f"{list(data.columns)}")
         yi = data[yi] if isinstance(yi, str) else yi
         vi = data[vi] if isinstance(vi, str) else vi
         groups = data[groups] if isinstance(groups, str) else groups
-    y = np.asarray(yi, dtype=float)
-    v = np.asarray(vi, dtype=float)
+    arrays = {}
+    for name, val in (("yi", yi), ("vi", vi)):
+        try:
+            arrays[name] = np.asarray(val, dtype=float)
+        except (TypeError, ValueError):
+            raise InputError(name, "must be numeric (a sequence of numbers)") from None
+        if arrays[name].ndim != 1:
+            raise InputError(name, f"must be one-dimensional, got shape {arrays[name].shape}")
+    y, v = arrays["yi"], arrays["vi"]
     if isinstance(groups, (str, bytes)) or not hasattr(groups, "__len__"):
         raise InputError("groups", "must be a sequence with one label per effect (or a "
                                    "column name together with data=)")
     g = np.asarray(groups, dtype=object)
-    if g.ndim != 1 or g.shape[0] != y.shape[0] or v.shape != y.shape:
+    if v.shape != y.shape:
+        raise InputError("vi", f"has length {v.shape[0]} but yi has length {y.shape[0]}")
+    if g.ndim != 1 or g.shape[0] != y.shape[0]:
         raise InputError("groups", f"yi, vi and groups must have the same length; got "
                                    f"{y.shape[0]}, {v.shape[0]}, {g.shape[0]}")
+    # checked here, not per subgroup, so that positions refer to the caller's rows
+    bad = np.flatnonzero(~np.isfinite(y))
+    if bad.size:
+        raise InputError("yi", f"has a missing or non-finite value at position {bad[0] + 1}; "
+                               "remove such studies first")
+    bad = np.flatnonzero(~(np.isfinite(v) & (v > 0)))
+    if bad.size:
+        raise InputError("vi", f"sampling variances must be positive and finite; position "
+                               f"{bad[0] + 1} is {v[bad[0]]!r}")
     if pd.isna(g).any():
         raise InputError("groups", "has missing labels; drop those rows or name the group")
     levels = _levels(groups)

@@ -384,3 +384,49 @@ def test_unknown_outcome():
     with pytest.raises(InputError) as e:
         runecon.comparisons("marathon_happiness")
     assert e.value.argument == "outcome"
+
+
+# Comparisons the builder makes for Llanos-Lagos 2024b that section (e) of the checks file
+# does not list (the paper pools sprint for combined training only).
+PERF_NOT_IN_SECTION_E = {
+    ("sprint", "li2019", "high_load", "50-m tt (s)"),
+    ("sprint", "lundstrom2017", "plyometric", "60-m tt (s)"),
+    ("sprint", "ramirezcampillo2014", "plyometric", "20-m tt (s)"),
+    ("sprint", "vorup2016", "high_load", "400 m tt (s)"),
+}
+
+
+def test_reference_lists_cover_every_comparison_built(re_printed, perf_printed):
+    """The parametrised lists above cannot quietly shrink or miss rows: every comparison
+    the builder makes is either checked against the checks file or listed as not in it."""
+    assert len(RE_SECTION_C) == 81
+    assert set(zip(re_printed.study_id, re_printed.group_id, re_printed.speed_reported)) == \
+        {r[:3] for r in RE_SECTION_C}
+    built = {(oc, s, g, m) for oc, res in perf_printed.items()
+             for s, g, m in zip(res.study_id, res.group_id, res.measure)}
+    assert len(PERF_SECTION_E) == 87
+    assert built == {r[:4] for r in PERF_SECTION_E} | PERF_NOT_IN_SECTION_E
+    assert sum(len(r) for r in perf_printed.values()) == len(built) == 91
+
+
+def test_a_comparison_outside_section_e_by_hand(perf_printed):
+    # Llanos-Lagos 2024b Table 3, p. 1820, Lundstrom et al. [92], 60-m time (s):
+    # PL n 11: 10.45 (1.37) -> 9.88 (1.51); C n 11: 9.83 (1.4) -> 9.67 (1.19).
+    # D = (9.88 - 10.45) - (9.67 - 9.83) = -0.41; pooled post SD = √((10·1.51² + 10·1.19²)/20)
+    #   = √1.8481 = 1.359448; d = -0.301593; J(20) = Γ(10)/(√10 Γ(9.5)) = 0.961945
+    # g = -0.290116 (time: lower is better, no sign flip);
+    # var_BH = J²(1/11 + 1/11 + d²/44) = 0.925337 · (0.181818 + 0.002067) = 0.170156
+    res = perf_printed["sprint"]
+    hit = res[(res.study_id == "lundstrom2017")].iloc[0]
+    assert hit["yi"] == pytest.approx(-0.290116, abs=ATOL_HAND)
+    assert hit["vi"] == pytest.approx(0.170156, abs=ATOL_HAND)
+    assert not bool(hit["flip"])
+
+
+def test_unknown_method_code_in_a_user_arm_table():
+    # 'heavy' is not a method code: without the check the arm became an intervention arm
+    arms = TURNER.copy()
+    arms.loc[0, "method"] = "heavy"
+    with pytest.raises(InputError) as e:
+        runecon.comparisons("running_economy", arms=arms)
+    assert e.value.argument == "arms" and "'heavy'" in str(e.value) and "row 0" in str(e.value)

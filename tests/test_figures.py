@@ -25,6 +25,8 @@ FORMATS = ("pdf", "svg", "png")
 #: from unrounded study data; our input is the rounded Table 3 values and REML.
 PAPER_TOL = 0.03
 EXACT = 1e-12
+#: values printed to 3 decimals: within half a unit of the last digit
+PRINTED_ROUNDING = 0.0005 + 1e-9
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +99,11 @@ def test_numbers_json(built):
     assert {"estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "I2"} <= set(m)
     # Balsalobre-Fernández 2016, abstract: -1.42 [-2.23, -0.60], I2 = 61 %
     assert m["estimate"] == pytest.approx(-1.42, abs=PAPER_TOL)
+    # ... reproduced to the printed 2 decimals by DerSimonian-Laird on the Table 3 values
+    dl = json.loads((a / "balsalobre_forest.json").read_text())["numbers"]["model_DL"]
+    assert dl["method"] == "DL"
+    for key, printed in (("estimate", -1.42), ("ci_lb", -2.23), ("ci_ub", -0.60)):
+        assert abs(dl[key] - printed) <= 0.005 + 1e-9, key
 
 
 def test_index_lists_every_figure(built):
@@ -176,6 +183,16 @@ def test_llanoslagos_methods_image():
             assert numbers["groups"][g]["k"] == k
             est = [c for c in ax.collections if c.get_label() == f"estimate:{g}"][0]
             assert est.get_offsets()[0, 0] == pytest.approx(numbers["groups"][g]["estimate"])
+            assert numbers["groups"][g]["model"] == "three-level"
+        # Sect. 3.4 (p. 910): high load -0.266 [-0.516, -0.015], plyometric -0.122
+        # [-0.299, 0.054]; printed to 3 decimals (tests/test_reproduce_llanoslagos2024a.py)
+        hl, pl = numbers["groups"]["high_load"], numbers["groups"]["plyometric"]
+        for got, want in [(hl["estimate"], -0.266), (hl["ci_lb"], -0.516),
+                          (hl["ci_ub"], -0.015), (pl["estimate"], -0.122),
+                          (pl["ci_lb"], -0.299), (pl["ci_ub"], 0.054)]:
+            assert abs(got - want) <= PRINTED_ROUNDING
+        cross = [c for c in ax.collections if c.get_label() == "printed:high_load"][0]
+        assert cross.get_offsets()[0, 0] == -0.266
     finally:
         plt.close(fig)
 
@@ -203,7 +220,30 @@ def test_race_time_image():
         assert {"daniels", "diprampero", "kipp2019"} <= models
         # Støren 2008 strength group VO2max 61 ml/kg/min (Llanos-Lagos 2024a Table 2)
         assert numbers["vo2max"] == 61
+        # the caption's "6% between-runner CV" is the preset actually used
+        assert numbers["cv"]["value"] == 0.06 and "6%" in figures.REGISTRY["race_time"].caption
         # a better economy shortens every race in every model
         assert all(r["delta_s"] < 0 for r in numbers["predictions"])
     finally:
         plt.close(fig)
+
+
+def test_performance_forest_image():
+    fig, numbers = figures.render("performance_forest")
+    ax = fig.axes[0]
+    # 28 comparisons of Llanos-Lagos 2024b (8 high load, 6 combined, 14 plyometric;
+    # tests/test_comparisons.py), 3 subgroup diamonds, the overall diamond, the Qb row
+    pts = [c for c in ax.collections if c.get_label() == "studies"][0].get_offsets()
+    assert len(pts) == 28
+    assert len(ax.get_yticks()) == 28 + 3 + 1 + 1
+    assert {g: s["k"] for g, s in numbers["subgroups"].items()} == {
+        "combined": 6, "high load": 8, "plyometric": 14}
+    for g, s in numbers["subgroups"].items():
+        xy = [p for p in ax.patches if p.get_label() == f"subgroup:{g}"][0].get_xy()
+        assert xy[np.argmax(xy[:, 1]), 0] == pytest.approx(s["estimate"], abs=1e-6)
+    xy = [p for p in ax.patches if p.get_label() == "pooled"][0].get_xy()
+    assert xy[np.argmax(xy[:, 1]), 0] == pytest.approx(numbers["overall"]["estimate"], abs=1e-6)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert sum("Qb(2)" in t for t in labels) == 1
+    rows = [t for t in labels if " · " in t]        # study rows: "Author Year · measure"
+    assert len(rows) == 28 and len(set(rows)) == 28   # no duplicated study rows

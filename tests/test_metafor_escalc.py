@@ -59,6 +59,9 @@ def test_reference_grid_complete():
     offered = {(m, vt) for m, vts in VTYPES.items() for vt in vts}
     offered.discard(("MD", "UB"))      # identical to MD "LS" in metafor
     assert offered <= covered, offered - covered
+    # 30 cases in tests/data/metafor_escalc.json (validation/metafor/escalc.R); pinned so
+    # that a regenerated file with fewer cases fails here instead of testing less
+    assert len(REF) == 30
 
 
 def test_data_argument_with_column_names():
@@ -243,3 +246,48 @@ def test_bad_input_other():
     with pytest.raises(InputError) as e:
         runecon.p_to_se(1.0, 0.0)
     assert e.value.argument == "p"
+
+
+@pytest.mark.parametrize("measure, extra, argument", [
+    ("SMD", dict(ri=[0.5, 0.5]), "ri"),           # a correlation SMD does not use
+    ("MD", dict(ni=[10, 10]), "ni"),
+    ("SMCR", dict(sd2i=[1.0, 1.0]), "sd2i"),      # SMCR standardises by sd1i only
+    ("SMCC", dict(n1i=[5, 5]), "n1i"),            # ni and its alias n1i both given
+])
+def test_an_argument_the_measure_does_not_use_is_an_error(measure, extra, argument):
+    """Nothing is dropped silently: an unused argument is named, not ignored."""
+    if measure in ("SMD", "MD"):
+        kw = {**BASE, **extra}
+    else:
+        kw = dict(m1i=[1, 2], m2i=[0, 1], sd1i=[1, 1], sd2i=[1, 1], ni=[5, 5], ri=[0.5, 0.5])
+        if measure == "SMCR":
+            del kw["sd2i"]
+        kw.update(extra)
+    with pytest.raises(InputError) as e:
+        escalc(measure, **kw)
+    assert e.value.argument == argument
+    assert "does not use" in str(e.value) or "not both" in str(e.value)
+
+
+@pytest.mark.parametrize("call, argument", [
+    (lambda: runecon.smd_to_pct(np.nan, 10, 200), "smd"),
+    (lambda: runecon.smd_to_pct(-0.5, np.nan, 200), "sd_ref"),
+    (lambda: runecon.pct_to_smd(np.inf, 10, 200), "pct"),
+    (lambda: runecon.t_to_se(np.nan, 2.0), "estimate"),
+    (lambda: runecon.p_to_se([1.0, np.nan], [0.05, 0.05]), "estimate"),
+    (lambda: runecon.ci_to_se(np.nan, 0.5), "lb"),
+])
+def test_conversions_refuse_missing_values(call, argument):
+    """NaN in, NaN out would hide a missing number: the argument is named instead."""
+    with pytest.raises(InputError) as e:
+        call()
+    assert e.value.argument == argument
+
+
+def test_prepost_records_ri_only_where_it_is_used():
+    # standardiser "post" with variance "bh" does not use ri: recording the 0.5 passed in
+    # would claim a choice that had no effect on yi or vi
+    r = escalc_prepost(**TRIAL, ri=0.5)
+    assert np.isnan(r["ri"][0])
+    assert r["yi"][0] == pytest.approx(-0.722302, abs=ATOL_HAND)   # as without ri
+    assert escalc_prepost(**TRIAL, ri=0.5, standardiser="change")["ri"][0] == 0.5

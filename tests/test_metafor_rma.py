@@ -122,6 +122,16 @@ def test_reference_grid_is_complete():
     failed = [n for n in GRID if "error" in CASES[n]["output"]]
     assert not failed, f"metafor failed on grid cases: {failed}"
     assert len(GRID) == 8 * 9 * 4
+    # the extra cases (levels, fixed tau2, control settings, metafor errors) cannot vanish
+    # unnoticed either: 8 x 9 x 4 grid cases + 22 extras, 3 of which are metafor errors
+    assert len(CASES) == len(GRID) + 22 and len(EXTRA) == 22
+    assert sum("error" in CASES[n]["output"] for n in EXTRA) == 3
+    # every case with an estimated tau2 carries metafor's Q-profile CI, so that _check
+    # compares confint() wherever it exists (a failed confint in R would drop it silently)
+    no_ci = [n for n, c in CASES.items() if c["input"]["method"] != "FE"
+             and c["input"].get("tau2") is None and "error" not in c["output"]
+             and "confint" not in c["output"]]
+    assert not no_ci, no_ci
     # the grid includes tau2 truncated at zero for intercept-only and meta-regression models
     assert CASES["balsalobre2016_smd_without_paavolainen/DL/z"]["output"]["tau2"] == 0
     assert CASES["raudenbush1985_weeks/DL/z"]["output"]["tau2"] == 0

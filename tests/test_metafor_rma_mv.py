@@ -67,7 +67,8 @@ def test_reference_grid_is_complete():
     expected = {f"konstantopoulos2011_{m}_{meth}_{t}" for m in ("int", "year")
                 for meth in ("REML", "ML") for t in ("z", "t")}
     expected |= {f"llanoslagos2024a_{m}_REML_t" for m in
-                 ("high_load", "plyometric", "submaximal", "isometric", "combined")}
+                 ("high_load", "plyometric", "submaximal", "isometric", "combined",
+                  "combined_without_outliers")}
     expected |= {f"rma_uni_konstantopoulos2011_{m}_REML_z" for m in ("int", "year")}
     assert set(CASES) == expected
     hdr = load_reference(REF)["header"]
@@ -213,3 +214,62 @@ def test_non_convergence_raises(monkeypatch):
     monkeypatch.setattr(multilevel, "_GRAD_TOL", -1.0)
     with pytest.raises(ConvergenceError, match="sigma2"):
         runecon.rma_mv(K["yi"], K["vi"], cluster=K["cluster"])
+
+
+def test_two_level_special_case_equals_rma():
+    """With sigma2_1 fixed at 0 the model is rma()'s random-effects model with
+    tau2 = sigma2_2: the REML optimum, coefficients, CI, QE, I2 and ll must coincide."""
+    c = CASES["konstantopoulos2011_year_REML_t"]["input"]
+    uni = runecon.rma(c["yi"], c["vi"], mods=c["mods"], method="REML", test="t")
+    mv = runecon.rma_mv(c["yi"], c["vi"], cluster=c["cluster"], es_id=c["es_id"],
+                        mods=c["mods"], test="t", sigma2=(0.0, None))
+    # rma's Fisher scoring stops when the tau2 change is <= 1e-5 (metafor's threshold)
+    assert mv.sigma2[1] == pytest.approx(uni.tau2, abs=1e-5)
+    assert mv.ll == pytest.approx(uni.ll, abs=1e-9)      # flat at the optimum: 2nd order
+    fixed = runecon.rma_mv(c["yi"], c["vi"], cluster=c["cluster"], es_id=c["es_id"],
+                           mods=c["mods"], test="t", sigma2=(0.0, uni.tau2))
+    for f in ("beta", "se", "zval", "pval", "ci_lb", "ci_ub", "QE", "QEp", "QM", "QMp", "ll"):
+        _close(getattr(fixed, f), getattr(uni, f), 1e-9, 1e-12, f)
+    assert fixed.I2[1] == pytest.approx(uni.I2, rel=1e-9) and fixed.I2[0] == 0.0
+
+
+def test_row_order_does_not_matter():
+    c = CASES["konstantopoulos2011_year_ML_z"]["input"]
+    perm = np.random.default_rng(1).permutation(len(c["yi"]))
+    take = lambda key: [c[key][j] for j in perm]   # noqa: E731
+    a = runecon.rma_mv(c["yi"], c["vi"], cluster=c["cluster"], es_id=c["es_id"],
+                       mods=c["mods"], method="ML")
+    b = runecon.rma_mv(take("yi"), take("vi"), cluster=take("cluster"), es_id=take("es_id"),
+                       mods=take("mods"), method="ML")
+    _close(b.sigma2, a.sigma2, 1e-8, 1e-12, "sigma2")
+    _close(b.beta, a.beta, 1e-8, 0, "beta")
+    _close(runecon.robust(b).se, runecon.robust(a).se, 1e-8, 0, "robust se")
+
+
+def test_lrt_can_be_skipped():
+    a = runecon.rma_mv(K["yi"], K["vi"], cluster=K["cluster"], es_id=K["es_id"])
+    b = runecon.rma_mv(K["yi"], K["vi"], cluster=K["cluster"], es_id=K["es_id"], lrt=False)
+    assert b.lrt == () and len(a.lrt) == 2
+    assert b.sigma2 == a.sigma2 and b.estimate == a.estimate
+    assert "LRT" not in str(b) and b.to_frame().attrs["LRT_1"] is None
+
+
+@pytest.mark.parametrize("seed", [3, 11, 29])
+def test_optimum_beats_a_grid(seed):
+    """Independent check of the optimiser on simulated three-level data: no point of a
+    20 x 20 grid over (sigma2_1, sigma2_2) has a higher REML log-likelihood."""
+    rng = np.random.default_rng(seed)
+    n_cl = 8
+    sizes = rng.integers(1, 5, n_cl)
+    cl = np.repeat(np.arange(n_cl), sizes)
+    k = cl.size
+    vi = rng.uniform(0.05, 0.3, k)
+    yi = (rng.normal(0, np.sqrt(rng.uniform(0, 0.2)), n_cl)[cl]
+          + rng.normal(0, np.sqrt(rng.uniform(0, 0.1)), k) + rng.normal(0, np.sqrt(vi)))
+    res = runecon.rma_mv(yi, vi, cluster=cl, lrt=False)
+    same = (cl[:, None] == cl[None, :]).astype(float)
+    lik = multilevel._Likelihood(yi, vi, np.ones((k, 1)), (same, np.eye(k)), reml=True)
+    grid = np.linspace(0, 1.0, 20)
+    best_grid = max(lik.ll(np.array([a, b])) for a in grid for b in grid)
+    assert res.ll >= best_grid - 1e-12
+    assert res.ll == pytest.approx(lik.ll(np.array(res.sigma2)), abs=1e-12)

@@ -12,7 +12,6 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 
 import runecon
 from conftest import cases_by_name
@@ -343,3 +342,48 @@ def test_results_print_and_convert():
     lo = leave1out(res)
     assert "Paavolainen 1999" in str(lo)
     _close(lo.estimate[0], c["output"]["estimate"][0], RTOL_ITER)
+
+
+@pytest.mark.parametrize("method", ["FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM"])
+@pytest.mark.parametrize("test", ["z", "knha"])
+def test_batch_equals_engine_on_random_subsets(method, test):
+    """Each batch row equals runecon.rma (itself pinned to metafor) fitted to that subset."""
+    rng = np.random.default_rng(2026)
+    k = 9
+    yi = rng.normal(-0.5, 0.6, k)
+    vi = rng.uniform(0.02, 0.4, k)
+    x = rng.normal(size=k)
+    X = np.column_stack([np.ones(k), x])
+    mask = rng.random((40, k)) < 0.7
+    mask[mask.sum(1) < 4] = True
+    for mods, XX in ((None, None), (x[:, None], X)):
+        fit = fit_batch(yi, vi, mask, XX, method=method, test=test, fallback=False)
+        for b in range(len(mask)):
+            m = mask[b]
+            try:
+                one = runecon.rma(yi[m], vi[m], mods=None if mods is None else mods[m],
+                                  method=method, test=test)
+            except runecon.errors.ConvergenceError:
+                assert not fit.converged[b]
+                continue
+            assert fit.converged[b]
+            _close(fit.tau2[b], one.tau2, RTOL_ITER, what=f"{method} row {b} tau2")
+            _close(fit.beta[b], one.beta, RTOL_ITER, what=f"{method} row {b} beta")
+            _close(fit.se[b], one.se, RTOL_ITER, what=f"{method} row {b} se")
+            _close([fit.QE[b], fit.I2[b], fit.H2[b]], [one.QE, one.I2, one.H2], RTOL_ITER)
+
+
+def test_batch_chunking_does_not_change_results(capsys):
+    c = REF["gosh/bcg/REML/int"]
+    i = c["input"]
+    mask = np.random.default_rng(3).random((500, 13)) < 0.6
+    whole = fit_batch(i["yi"], i["vi"], mask, method="REML", progress=False)
+    small = fit_batch(i["yi"], i["vi"], mask, method="REML", chunk_bytes=13 * 8 * 7,
+                      progress=False)                      # 7 rows per chunk
+    # numpy's SIMD sums may differ in the last bit with the array shape
+    np.testing.assert_allclose(whole.tau2, small.tau2, rtol=1e-13)
+    np.testing.assert_allclose(whole.beta, small.beta, rtol=1e-13)
+    assert capsys.readouterr().err == ""                     # progress=False: silent
+    pytest.importorskip("tqdm")
+    fit_batch(i["yi"], i["vi"], mask, method="REML", chunk_bytes=13 * 8 * 50, progress=True)
+    assert "500/500" in capsys.readouterr().err              # progress=True: a tqdm bar

@@ -2,6 +2,8 @@
 (validation/metafor/subgroups.R)."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,6 +20,8 @@ RTOL_CLOSED = 1e-10
 # iteration count on another platform while still catching any formula difference.
 RTOL_ITERATIVE = 1e-8
 ATOL_ITERATIVE = 1e-10
+# Absolute floor for values that are (near) zero in closed forms (tau2 truncated at 0).
+ATOL_CLOSED = 1e-12
 
 REF = cases_by_name("metafor_subgroups.json")
 
@@ -25,7 +29,7 @@ REF = cases_by_name("metafor_subgroups.json")
 def _tol(name):
     it = "_REML_" in name or "_PM_" in name
     return dict(rtol=RTOL_ITERATIVE, atol=ATOL_ITERATIVE) if it else dict(rtol=RTOL_CLOSED,
-                                                                          atol=1e-12)
+                                                                          atol=ATOL_CLOSED)
 
 
 @pytest.mark.parametrize("name", sorted(REF))
@@ -57,6 +61,7 @@ def test_grid_complete():
     want = {f"bcg_alloc_{t}_{m}_{x}" for t in ("separate", "pooled")
             for m in ("REML", "DL", "FE", "PM") for x in ("z", "knha", "t")}
     assert want <= set(REF)
+    assert len(want) == len(REF) == 24
 
 
 def test_printing_and_frame():
@@ -69,7 +74,7 @@ def test_printing_and_frame():
     assert "<table" in res._repr_html_()
     fr = res.to_frame()
     assert list(fr["group"]) == ["alternate", "random", "systematic"]
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         res.Qb = 0  # frozen
 
 
@@ -83,3 +88,25 @@ def test_bad_input():
     with pytest.raises(InputError) as e:
         runecon.subgroups([0.1, 0.2], [0.1, 0.1], ["a", "b"], tau2="common")
     assert e.value.argument == "tau2"
+
+
+@pytest.mark.parametrize("yi, vi, argument, position", [
+    ([0.1, 0.2, 0.3, 0.4, 0.5, np.nan], [0.1] * 6, "yi", "position 6"),
+    ([0.1] * 6, [0.1, 0.1, 0.1, -1.0, 0.1, 0.1], "vi", "position 4"),
+    ([0.1] * 6, [0.1] * 5, "vi", "length 5"),
+])
+def test_bad_values_are_located_in_the_callers_rows(yi, vi, argument, position):
+    """Positions count the caller's rows (1-based, as rma), not rows within a subgroup."""
+    with pytest.raises(InputError) as e:
+        runecon.subgroups(yi, vi, list("aabbcc"))
+    assert e.value.argument == argument and position in str(e.value)
+
+
+def test_missing_column_or_text_values_are_input_errors():
+    df = pd.DataFrame({"yi": [0.1, 0.2, 0.3, 0.4], "vi": [0.1] * 4, "g": list("aabb")})
+    with pytest.raises(InputError) as e:
+        runecon.subgroups("yi", "v", "g", data=df)
+    assert e.value.argument == "vi"
+    with pytest.raises(InputError) as e:
+        runecon.subgroups(["a", "b", "c", "d"], [0.1] * 4, list("aabb"))
+    assert e.value.argument == "yi"

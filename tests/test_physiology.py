@@ -58,7 +58,7 @@ def test_kipp2019_air_term_from_pugh_and_dubois():
     # BSA = 0.007184 * 58**0.425 * 171**0.725 = 1.6778 m²; A_p = 0.266 * BSA = 0.44630 m²;
     # c3 = 1000 * 0.00354 * 0.44630 / 58 = 0.027240 ml/kg/min per (m/s)³
     bsa = 0.007184 * 58 ** 0.425 * 171 ** 0.725
-    assert ph.body_surface_area_m2(58, 1.71) == pytest.approx(bsa, rel=1e-12)
+    assert ph.body_surface_area_m2(58, 1.71) == pytest.approx(bsa, rel=EXACT_RTOL)
     assert abs(ph.kipp2019_air_coef(58, 1.71) - 0.02724) <= KIPP_C3_ATOL
     # a heavier runner of the same height has a smaller air cost per kg
     assert ph.kipp2019_air_coef(70, 1.71) < ph.kipp2019_air_coef(58, 1.71)
@@ -110,14 +110,22 @@ def test_daniels_equations_hand_calculation():
     # F(20) = 0.8 + 0.1894393 e^(-0.25556) + 0.2989558 e^(-3.86521) = 0.946913...
     vo2 = -4.60 + 0.182258 * 250 + 0.000104 * 250 ** 2
     f = 0.8 + 0.1894393 * np.exp(-0.012778 * 20) + 0.2989558 * np.exp(-0.1932605 * 20)
-    assert vo2 == pytest.approx(47.4645, abs=1e-12)
-    assert ph.vdot(5000, 1200) == pytest.approx(vo2 / f, rel=1e-14)
-    assert ph.daniels_speed_at_vo2(vo2) == pytest.approx(250.0, rel=1e-12)
+    assert vo2 == pytest.approx(47.4645, rel=EXACT_RTOL)
+    assert ph.vdot(5000, 1200) == pytest.approx(vo2 / f, rel=EXACT_RTOL)
+    assert ph.daniels_speed_at_vo2(vo2) == pytest.approx(250.0, rel=EXACT_RTOL)
 
 
 # ---------------------------------------------------------------------------------------------
 # Identities (closed forms written out by hand).
 EXACT_RTOL = 1e-12  # closed forms against closed forms or a bisection run to ~1e-15
+#: Roots found two ways (numpy.roots' companion-matrix eigenvalues, a quadratic formula, or
+#: the bisection solver of runecon): agreement ~1e-13; 1e-10 leaves margin for conditioning.
+RTOL_ROOTS = 1e-10
+#: A finite change x = 1e-7 against the analytic elasticity: truncation error O(x) plus
+#: cancellation in (v' - v)/v of ~1e-16/1e-7 = 1e-9; 1e-5 is a loose but honest bound.
+RTOL_DERIVATIVE = 1e-5
+#: A null effect gives predicted == baseline up to rounding of times of ~1e4 s (ulp ~2e-12 s).
+ATOL_NULL_S = 1e-9
 
 
 def test_diprampero_no_air_five_percent_is_five_percent_time():
@@ -130,7 +138,7 @@ def test_daniels_speed_gain_matches_quadratic_inverse():
     v = np.array([3.0, 4.5, 6.0])
     vo2 = ph.daniels_vo2(60 * v)
     expected = ph.daniels_speed_at_vo2(vo2 / 0.95) / 60 / v - 1
-    assert np.allclose(ph.speed_gain(0.05, v, model="daniels"), expected, rtol=1e-10, atol=0)
+    assert np.allclose(ph.speed_gain(0.05, v, model="daniels"), expected, rtol=RTOL_ROOTS, atol=0)
 
 
 def test_predict_daniels_uses_vdot_over_one_minus_x():
@@ -149,12 +157,12 @@ def test_diprampero_air_matches_cubic_roots():
     roots = np.roots([k, 0.0, (1 - x) * c, -(c * v + k * v ** 3)])
     vp = roots[np.isreal(roots)].real.max()
     g = ph.speed_gain(x, v, "diprampero_air", body_mass_kg=m, height_m=h)
-    assert g == pytest.approx(vp / v - 1, rel=1e-10)
+    assert g == pytest.approx(vp / v - 1, rel=RTOL_ROOTS)
     # the saving applied to the drag part too: (1 - x)(C u + k u³) = C v + k v³
     roots = np.roots([(1 - x) * k, 0.0, (1 - x) * c, -(c * v + k * v ** 3)])
     vp = roots[np.isreal(roots)].real.max()
     g2 = ph.speed_gain(x, v, "diprampero_air", body_mass_kg=m, height_m=h, saving_applies_to_drag=True)
-    assert g2 == pytest.approx(vp / v - 1, rel=1e-10)
+    assert g2 == pytest.approx(vp / v - 1, rel=RTOL_ROOTS)
     assert g < g2 < 1 / (1 - x) - 1
 
 
@@ -163,7 +171,7 @@ def test_diprampero_air_small_change_elasticity():
     m, h, v, x = 58.0, 1.71, 6.0, 1e-7
     k = 0.4 * ph.body_surface_area_m2(m, h) / m
     s = k * v ** 2 / (3.8 + k * v ** 2)
-    assert ph.speed_gain(x, v, "diprampero_air") / x == pytest.approx((1 - s) / (1 + 2 * s), rel=1e-5)
+    assert ph.speed_gain(x, v, "diprampero_air") / x == pytest.approx((1 - s) / (1 + 2 * s), rel=RTOL_DERIVATIVE)
 
 
 def test_cs_scaled_reading_by_construction():
@@ -177,7 +185,7 @@ def test_cs_scaled_reading_by_construction():
     assert ph.tte_to_speed(r, v, cs, dp, "cs_only") == pytest.approx((cs1 - cs) / v, rel=EXACT_RTOL)
     assert ph.tte_to_speed(r, v, cs, dp, "dprime_only") == pytest.approx((r - 1) * (v - cs) / v, rel=EXACT_RTOL)
     # inverse
-    assert ph.tte_ratio_for_speed_gain(p, v, cs) == pytest.approx(r, rel=1e-10)
+    assert ph.tte_ratio_for_speed_gain(p, v, cs) == pytest.approx(r, rel=RTOL_ROOTS)
 
 
 def test_power_law_riegel():
@@ -205,7 +213,7 @@ def test_storen_check_grid():
     assert row.gain_re == pytest.approx(ph.speed_gain(0.05, 21.25 / 3.6), rel=EXACT_RTOL)
     # the TTE ratio implied by the RE gain maps back onto the RE gain
     back = ph.tte_to_speed(grid.tte_ratio_implied_by_re, 21.25 / 3.6, grid.cs_mps, grid.d_prime_m)
-    assert np.allclose(back, grid.gain_re, rtol=1e-10)
+    assert np.allclose(back, grid.gain_re, rtol=RTOL_ROOTS)
     # at CS/MAS >= 0.85 the TTE gain implies a smaller speed gain than the RE gain
     assert np.all(grid.ratio_tte_to_re[grid.cs_fraction >= 0.85] < 1)
 
@@ -249,9 +257,9 @@ def test_predict_tte_effect_and_null_effect():
     # the CS model is flagged outside its 2-15 min range (marathon)
     assert not res.frame[(res.frame.model == "cs_scaled") & (res.frame.distance == "marathon")].in_valid_range.any()
     null = ph.predict_race_times(vo2max=60, tte_ratio=1.0)
-    assert np.allclose(null.frame.delta_s, 0.0, atol=1e-9)
+    assert np.allclose(null.frame.delta_s, 0.0, atol=ATOL_NULL_S)
     null = ph.predict_race_times(vo2max=60, re_change_pct=0.0)
-    assert np.allclose(null.frame.delta_s, 0.0, atol=1e-9)
+    assert np.allclose(null.frame.delta_s, 0.0, atol=ATOL_NULL_S)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -289,7 +297,7 @@ def test_race_time_vectorised():
         warnings.simplefilter("ignore", RuneconWarning)
         grid = ph.race_time(np.array([[35.0], [55.0], [75.0]]), np.array([1500.0, 10000.0, 42195.0]))
         assert grid.shape == (3, 3)
-        assert grid[1, 2] == pytest.approx(ph.race_time(55.0, 42195.0), rel=1e-14)
+        assert grid[1, 2] == pytest.approx(ph.race_time(55.0, 42195.0), rel=EXACT_RTOL)
 
 
 @settings(max_examples=40, deadline=None)
@@ -348,6 +356,10 @@ def test_tte_to_speed_increasing_in_ratio(r1, r2, model):
     (lambda: ph.predict_race_times(vo2max=50, re_change_pct=-5, models=["cs_scaled"]), "models"),
     (lambda: ph.predict_race_times(race=(5000, 0), re_change_pct=-5), "time_s"),
     (lambda: ph.predict_race_times(vo2max=50, tte_ratio=1.2, cs_mps=6.0), "tte_speed_mps"),
+    # a height in centimetres is a unit error, not a 180 m tall runner (BSA ≈ 53 m²)
+    (lambda: ph.body_surface_area_m2(70, 180), "height_m"),
+    (lambda: ph.speed_gain(0.03, 4.0, "diprampero_air", body_mass_kg=70, height_m=180), "height_m"),
+    (lambda: ph.predict_race_times(vo2max=50, re_change_pct=-5, height_m=180), "height_m"),
 ])
 def test_bad_input_names_argument(call, argument):
     with pytest.raises(InputError) as exc:
@@ -364,6 +376,7 @@ def test_bad_input_names_argument(call, argument):
     (lambda: ph.speed_gain(0.03, 7.0), "1.78-6"),            # Kipp curve beyond its range
     (lambda: ph.speed_gain(0.03, 1.5), "1.78-6"),
     (lambda: ph.predict_race_times(vo2max=90, re_change_pct=-3), "30-85"),
+    (lambda: ph.critical_speed_from_vdot(10), "30-85"),      # CS from the Daniels curve
 ])
 def test_warnings_name_valid_range(call, valid_range):
     with pytest.warns(RuneconWarning, match=valid_range):
@@ -381,7 +394,7 @@ def test_valid_input_does_not_warn():
 def test_predict_kipp_rows_use_speed_gain_at_race_speed():
     res = ph.predict_race_times(race=(10000, 2480), re_change_pct=-3.0, models=["kipp2019"],
                                 body_mass_kg=70, height_m=1.80)
-    assert res.vdot == pytest.approx(ph.vdot(10000, 2480), rel=1e-14)
+    assert res.vdot == pytest.approx(ph.vdot(10000, 2480), rel=EXACT_RTOL)
     f = res.frame
     g = ph.speed_gain(0.03, f.distance_m.to_numpy() / f.baseline_s.to_numpy(), "kipp2019",
                       body_mass_kg=70, height_m=1.80)

@@ -72,6 +72,11 @@ def test_style_constants_and_palette():
         assert rc["font.sans-serif"][0] == "DejaVu Sans"
         cyc = [c.upper().lstrip("#") for c in rc["axes.prop_cycle"].by_key()["color"]]
         assert cyc == [c.lstrip("#") for c in style.CYCLE]
+        # the glyphs come from the font file shipped with matplotlib, not a system copy
+        from matplotlib import font_manager
+
+        path = font_manager.findfont(font_manager.FontProperties(family=["sans-serif"]))
+        assert "mpl-data" in path and path.endswith("DejaVuSans.ttf")
     before = matplotlib.rcParams["svg.hashsalt"]
     with style.context():
         pass
@@ -141,16 +146,36 @@ def test_forest_positions(res):
 
 
 def test_forest_subgroups(sub, res):
-    ax = plots.forest(sub, overall=res, columns=("estimate",))
+    n = [10, 12, 8, 20, 15, 9]
+    ax = plots.forest(sub, overall=res, groups=GROUPS, n=n, columns=("n", "estimate"))
     assert len(_collections(ax, "studies")[0].get_offsets()) == len(YI)
     labels = sorted(p.get_label() for p in ax.patches)
     assert labels == ["pooled", "subgroup:heavy", "subgroup:plyo"]
-    qb = [t.get_text() for t in ax.texts if "subgroup differences" in t.get_text()]
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    qb = [t for t in ticks if "Subgroup differences" in t]
     assert len(qb) == 1 and f"= {sub.Qb:.2f}" in qb[0]
+    # rows of each block carry the original labels; heavy = C, D, E (GROUPS)
+    heavy = [ticks.index(s) for s in ("C 2005", "D 2010", "E 2012")]
+    plyo = [ticks.index(s) for s in ("A 2001", "B 2003", "F 2015")]
+    order = [t.get_text() for t in ax.texts]
+    assert order.index("heavy") < order.index("plyo")
+    assert max(heavy) < min(plyo) or max(plyo) < min(heavy)
+    # n follows its study: D 2010 has n = 20 -> its row holds "20" and D's estimate
+    y_of = {t.get_text(): t.get_position()[1] for t in ax.get_yticklabels()}
+    cells = {(round(t.get_position()[1], 6), t.get_text()) for t in ax.texts}
+    assert (round(y_of["D 2010"], 6), "20") in cells
+    assert (round(y_of["F 2015"], 6), "9") in cells
     # subgroup diamond apex at the subgroup's own estimate
     for g, fit in zip(sub.table["group"], sub.fits):
         xy = [p for p in ax.patches if p.get_label() == f"subgroup:{g}"][0].get_xy()
         assert xy[np.argmax(xy[:, 1]), 0] == pytest.approx(fit.estimate, abs=EXACT)
+
+
+def test_forest_subgroups_bad_groups(sub, res):
+    with pytest.raises(InputError, match="groups"):
+        plots.forest(sub, overall=res, groups=GROUPS[:5])
+    with pytest.raises(InputError, match="groups"):
+        plots.forest(sub, overall=res, groups=GROUPS[::-1])
 
 
 @pytest.mark.parametrize("kwargs,arg", [({"columns": ("pval",)}, "columns"),
@@ -189,6 +214,7 @@ def test_funnel_grid(res, make_ax, with_tf, legend):
     if with_tf:
         filled = _collections(out, "filled")
         assert len(filled) == (1 if tf.k0 else 0)
+        assert len([l for l in out.lines if l.get_label() == "trimfill"]) == (1 if tf.k0 else 0)
         if tf.k0:
             assert len(filled[0].get_offsets()) == tf.k0
     assert (out.get_legend() is not None) == legend
@@ -204,7 +230,14 @@ def test_funnel_trimfill_points():
     tf = trimfill(r)
     assert tf.k0 > 0
     ax = plots.funnel(funnel_data(r), trimfill=tf)
-    assert len(_collections(ax, "filled")[0].get_offsets()) == tf.k0
+    filled = _collections(ax, "filled")[0].get_offsets()
+    assert len(filled) == tf.k0
+    # filled studies are mirror images: their (yi, sei) are the added rows of the refit
+    fy, fv = tf.fit.yi[tf.fill], tf.fit.vi[tf.fill]
+    np.testing.assert_allclose(sorted(filled[:, 0]), sorted(fy), atol=EXACT)
+    np.testing.assert_allclose(sorted(filled[:, 1]), sorted(np.sqrt(fv)), atol=EXACT)
+    line = [l for l in ax.lines if l.get_label() == "trimfill"]
+    assert len(line) == 1 and line[0].get_xdata()[0] == pytest.approx(tf.estimate, abs=EXACT)
 
 
 def test_funnel_bad_input(res):
@@ -409,3 +442,46 @@ def test_plot_functions_never_save_or_show(monkeypatch, res):
     plots.forest(res)
     plots.leave1out(__import__("runecon.sensitivity").sensitivity.leave1out(res))
     assert called == []
+
+
+# ----------------------------------------------------------------------------- savefig
+def _tiny():
+    with style.context():
+        fig, ax = plt.subplots(figsize=(2, 1.5))
+        ax.plot([0, 1], [0, 1])
+        ax.set_title("x")
+    return fig
+
+
+def test_save_formats_and_layout_restored(tmp_path, monkeypatch):
+    from runecon.savefig import save
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    fig = _tiny()
+    engine = fig.get_layout_engine()
+    paths = save(fig, tmp_path / "sub" / "f", formats=("pdf", "svg", "png"), dpi=50)
+    assert [p.name for p in paths] == ["f.pdf", "f.svg", "f.png"]
+    assert fig.get_layout_engine() is engine
+    pdf = paths[0].read_bytes()
+    assert b"/CreationDate" not in pdf and b"/Producer" not in pdf
+    assert "<dc:date>" not in paths[1].read_text()
+
+
+def test_save_honours_source_date_epoch(tmp_path, monkeypatch):
+    from runecon.savefig import save
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "86400")      # 1970-01-02 00:00:00 UTC
+    paths = save(_tiny(), tmp_path / "f", formats="pdf,svg")
+    assert b"/CreationDate (D:19700102000000Z)" in paths[0].read_bytes()
+    assert "<dc:date>1970-01-02T00:00:00</dc:date>" in paths[1].read_text()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(InputError, match="SOURCE_DATE_EPOCH"):
+        save(_tiny(), tmp_path / "g", formats=("png",))
+
+
+@pytest.mark.parametrize("formats", [("jpg",), (), "pdf,eps"])
+def test_save_bad_formats(tmp_path, formats):
+    from runecon.savefig import save
+
+    with pytest.raises(InputError, match="formats"):
+        save(_tiny(), tmp_path / "f", formats=formats)

@@ -51,6 +51,21 @@ CV_PRESETS = {
 def cv_value(cv) -> float:
     """Resolve a CV given as a ``CV_PRESETS`` name or a fraction SD/mean in (0, 1).
 
+    Parameters
+    ----------
+    cv : str or float
+        A key of ``CV_PRESETS`` (e.g. ``"trained_lab"``) or a fraction such as 0.06.
+
+    Returns
+    -------
+    float
+        The between-runner coefficient of variation as a fraction.
+
+    Notes
+    -----
+    Preset values and their sources: ``CV_PRESETS`` (physiology.md §5; Saunders PU et al.
+    Sports Med 2004;34:465–485, doi:10.2165/00007256-200434070-00005).
+
     Raises
     ------
     InputError
@@ -84,8 +99,8 @@ def smd_to_re_change_pct(smd, cv="trained_lab"):
 
     Notes
     -----
-    Derived [D] (physiology.md §5); Saunders PU et al. Sports Med 2004;34:465–485 for the
-    test–retest CV. Hedges' small-sample correction, if any, is already in ``smd``.
+    Derived [D] (physiology.md §5); Saunders PU et al. Sports Med 2004;34:465–485,
+    doi:10.2165/00007256-200434070-00005, for the test–retest CV. Hedges' small-sample correction, if any, is already in ``smd``.
     """
     return scalar_or_array(100.0 * as_finite("smd", smd) * cv_value(cv))
 
@@ -106,7 +121,8 @@ def re_change_pct_to_smd(re_change_pct, cv="trained_lab"):
 
     Notes
     -----
-    Inverse of :func:`smd_to_re_change_pct`; derived [D] (physiology.md §5). Smallest worthwhile
+    Inverse of :func:`smd_to_re_change_pct`; derived [D] (physiology.md §5; CVs from
+    Saunders et al. 2004, doi:10.2165/00007256-200434070-00005). Smallest worthwhile
     change ≈ 0.2 × between-subject SD, i.e. SMD 0.2.
     """
     return scalar_or_array(as_finite("re_change_pct", re_change_pct) / (100.0 * cv_value(cv)))

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ._common import as_finite, as_positive, scalar_or_array
-from .daniels import daniels_fraction, daniels_speed_at_vo2
+from ._common import as_finite, as_positive, scalar_or_array, warn_outside
+from .daniels import VDOT_VALID_RANGE, daniels_fraction, daniels_speed_at_vo2
 from .energetics import speed_gain
 
 #: Riegel's exponent (t2 = t1 (d2/d1)^1.06), Riegel 1981 [P*].
@@ -64,6 +64,7 @@ def critical_speed_from_vdot(vdot, durations_min=CS_FIT_DURATIONS_MIN):
     2017, Sports Med 47 Suppl 1:65–78, doi:10.1007/s40279-017-0688-0.
     """
     v = as_positive("vdot", vdot)
+    warn_outside("VDOT", v, *VDOT_VALID_RANGE, "ml/kg/min", "Daniels' VDOT tables")
     t = as_positive("durations_min", durations_min) * 60.0
     if t.size < 2:
         raise InputError("durations_min", "needs at least two durations to fit CS and D′.")

@@ -39,6 +39,10 @@ PERONNET_AIR_COEF = 0.4
 SPEED_GAIN_MODELS = ("kipp2019", "daniels", "diprampero", "diprampero_air")
 
 
+#: Heights at or above this (m) are taken as a unit error (centimetres given for metres).
+MAX_HEIGHT_M = 3.0
+
+
 def body_surface_area_m2(body_mass_kg, height_m):
     """Body surface area (DuBois & DuBois 1916).
 
@@ -62,6 +66,9 @@ def body_surface_area_m2(body_mass_kg, height_m):
     k, a, b = DUBOIS_BSA_COEF
     m = as_positive("body_mass_kg", body_mass_kg)
     h = as_positive("height_m", height_m)
+    if np.any(h >= MAX_HEIGHT_M):   # a height in cm would give a BSA of ~50 m² silently
+        raise InputError("height_m", f"is in metres (e.g. 1.75); got {height_m!r}, which "
+                                     "looks like centimetres: divide by 100.")
     return scalar_or_array(k * m ** a * (100.0 * h) ** b)
 
 
@@ -98,10 +105,25 @@ def kipp2019_air_coef(body_mass_kg=KIPP2019_REFERENCE_BODY_MASS_KG,
     ``c3 = 1000 · 0.00354 · A_p / BM`` with A_p = 0.266·BSA (DuBois). For the reference runner
     (58 kg, 1.71 m) this gives ≈0.02724, the printed coefficient.
 
+    Parameters
+    ----------
+    body_mass_kg : float or array
+        Body mass, kg (default: Kipp's reference runner, 58 kg).
+    height_m : float or array
+        Height, m (default 1.71 m).
+    frontal_area_m2 : float or array, optional
+        Projected frontal area, m²; overrides the DuBois-based estimate.
+
+    Returns
+    -------
+    float or ndarray
+        c3 in ml·kg⁻¹·min⁻¹·(m/s)⁻³.
+
     Notes
     -----
     Kipp S, Kram R, Hoogkamer W. Front Physiol 2019;10:79, doi:10.3389/fphys.2019.00079;
-    Pugh LGCE 1971 (air resistance); DuBois & DuBois 1916 (BSA).
+    Pugh LGCE 1971, J Physiol 213:255–276 (air resistance); DuBois & DuBois 1916, Arch
+    Intern Med 17:863–871 (BSA).
     """
     m = as_positive("body_mass_kg", body_mass_kg)
     return scalar_or_array(1000.0 * PUGH_AIR_VO2_L_MIN * _area(m, height_m, frontal_area_m2) / m)

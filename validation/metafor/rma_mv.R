@@ -145,7 +145,8 @@ for (i in seq_len(nrow(int))) {
   m <- n1 + n2 - 2
   J <- exp(lgamma(m / 2) - log(sqrt(m / 2)) - lgamma((m - 1) / 2))
   flip <- if (a$unit == "m/ml/kg") -1 else 1        # Turner [106]: higher = better
-  rows[[i]] <- data.frame(method = a$method, cluster = a$grp,
+  rows[[i]] <- data.frame(method = a$method, cluster = a$grp, ref_no = a$ref_no,
+                          speed = a$speed_reported,
                           yi = flip * J * d, vi = J^2 * (1 / n1 + 1 / n2 + d^2 / (2 * (n1 + n2))),
                           n1 = n1, n2 = n2)
 }
@@ -158,5 +159,14 @@ for (meth in c("high_load", "plyometric", "submaximal", "isometric", "combined")
   cases[[length(cases) + 1]] <- make_case(sprintf("llanoslagos2024a_%s_REML_t", meth),
                                           dm, NULL, "REML", "t")
 }
+
+# combined without the two outliers of the sensitivity analysis (Sect. 3.4, k = 18):
+# Paavolainen [8] and Li [20] at 16.00 km/h (both absent from the combined forest plot)
+dm <- ll[ll$method == "combined" & ll$ref_no != 8 & !(ll$ref_no == 20 & ll$speed == "16.00 km/h"), ]
+stopifnot(nrow(dm) == 18)
+dm$es_id <- seq_len(nrow(dm))
+dm$training <- "combined_without_outliers"
+cases[[length(cases) + 1]] <- make_case("llanoslagos2024a_combined_without_outliers_REML_t",
+                                        dm, NULL, "REML", "t")
 
 write_reference(cases, "metafor_rma_mv.json", "validation/metafor/rma_mv.R")
