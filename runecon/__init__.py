@@ -27,12 +27,23 @@ from .sensitivity import PermutestResult, TableResult, cumul, gosh, influence, l
 from .smallstudy import (FunnelData, PetPeeseResult, RegtestResult, TrimfillResult, funnel_data,
                          pet_peese, regtest, trimfill)
 from . import explorer
-from . import figures, plots, style
 
 #: submodules that are part of the public API (others are implementation detail)
-_PUBLIC_MODULES = {"errors", "physiology", "plots", "style", "figures", "explorer"}
+_PUBLIC_MODULES = {"errors", "physiology", "plots", "style", "figures", "explorer", "savefig"}
+#: the plotting side is imported on first use (``runecon.plots``...), so that the statistics can
+#: be used, and are tested, without matplotlib being imported at all
+_LAZY_MODULES = ("figures", "plots", "savefig", "style")
 __all__ = sorted(
-    name for name, value in dict(globals()).items()
-    if not name.startswith("_") and name != "annotations"
-    and (not isinstance(value, _ModuleType) or name in _PUBLIC_MODULES)
+    [name for name, value in dict(globals()).items()
+     if not name.startswith("_") and name != "annotations"
+     and (not isinstance(value, _ModuleType) or name in _PUBLIC_MODULES)]
+    + list(_LAZY_MODULES)
 )
+
+
+def __getattr__(name):
+    if name in _LAZY_MODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'runecon' has no attribute {name!r}")

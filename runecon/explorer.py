@@ -29,7 +29,7 @@ import pandas as pd
 
 from .errors import InputError, TooFewStudiesError
 
-__all__ = ["OUTCOMES", "METHODS", "SPEED_BANDS", "LEVELS", "ESTIMATORS", "TESTS",
+__all__ = ["OUTCOMES", "DIRECTION", "METHODS", "SPEED_BANDS", "LEVELS", "ESTIMATORS", "TESTS",
            "NO_MATCH", "Selection", "Explorer", "check", "choices", "comparisons_for", "select", "fit",
            "pooled_frame", "draw", "build_ui"]
 
@@ -39,6 +39,10 @@ OUTCOMES = {"running_economy": "llanoslagos2024a",
             "time_trial": "llanoslagos2024b",
             "tte": "llanoslagos2024b",
             "vo2max": "llanoslagos2024b"}
+#: how to read the sign of g per outcome (runecon.comparisons orients economy and
+#: performance so that negative = improvement; capacities keep their raw direction)
+DIRECTION = {o: "negative = better" for o in OUTCOMES}
+DIRECTION["vo2max"] = "positive = higher VO2max"
 #: training method classes (Llanos-Lagos 2024a, p. 899)
 METHODS = ("high_load", "submaximal", "plyometric", "isometric", "combined")
 #: test-speed bands as printed by Llanos-Lagos 2024a; "no speed band" = not printed or not
@@ -221,7 +225,7 @@ class Explorer:
                         f"{self.data['study_id'].nunique()} studies; "
                         f"{pooled_frame(r)['model'].iloc[0]} ({sel.test} test): "
                         f"g = {r.estimate:.2f} [{r.ci_lb:.2f}, {r.ci_ub:.2f}], "
-                        f"95% PI [{lb:.2f}, {ub:.2f}] (negative = better)")
+                        f"95% PI [{lb:.2f}, {ub:.2f}] ({DIRECTION[sel.outcome]})")
 
     def update(self, **changes):
         """Change filters (``outcome, methods, speed_bands, levels, estimator, test``) and
@@ -283,7 +287,8 @@ def draw(explorer, ax=None):
                 transform=ax.transAxes)
         ax.set_axis_off()
         return ax
-    xlabel = f"Hedges g ({explorer.selection.outcome.replace('_', ' ')}; negative = better)"
+    out = explorer.selection.outcome
+    xlabel = f"Hedges g ({out.replace('_', ' ')}; {DIRECTION[out]})"
     if hasattr(r, "sigma2"):
         z = 1.959963984540054
         se = np.sqrt(r.vi)
@@ -348,7 +353,7 @@ class _UI:
         self.plot.clear_output(wait=True)
         with self.plot:
             k = len(self.ex.data)
-            fig, ax = plt.subplots(figsize=(7.2, min(2.0 + 0.16 * k, 16)))
+            fig, ax = plt.subplots(figsize=(7.2, min(1.5 + 0.11 * k, 9.0)))
             draw(self.ex, ax)
             display(fig)
             plt.close(fig)

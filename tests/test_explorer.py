@@ -224,3 +224,10 @@ def test_widget_callbacks_update_the_state():
     ui.levels.value = E.LEVELS
     ui.estimator.value = "PM"
     assert ui.ex.result.method == "PM" and ui.ex.result.k == 19
+
+
+def test_message_states_the_direction_of_the_outcome():
+    assert "negative = better" in E.Explorer().message
+    vo2 = E.Explorer(E.Selection(outcome="vo2max"))
+    # Llanos-Lagos 2024b: 36 VO2max comparisons (11 high load, 14 plyometric, 11 combined)
+    assert vo2.result.k == 36 and "positive = higher VO2max" in vo2.message
