@@ -587,6 +587,10 @@ def fit_batch(yi, vi, mask=None, X=None, *, method="REML", test="z", tau2=None,
     for name, a in (("yi", yi), ("vi", vi)):
         if a.ndim == 2 and a.shape[0] != B:
             raise InputError(name, f"has {a.shape[0]} rows, mask has {B}")
+    for name, a in (("yi", yi), ("vi", vi)):
+        if not np.all(np.isfinite(a)):
+            raise InputError(name, "contains NaN or infinite values; remove those studies "
+                                   "or exclude them through mask")
     if method not in ("FE", "EE", "CE") and np.any(vi <= 0):
         raise InputError("vi", "sampling variances must be positive")
     D = _Design(X)
