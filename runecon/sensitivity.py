@@ -31,6 +31,15 @@ def _check_res(res, what):
                                     f"{type(res).__name__}")
 
 
+def _rng(seed):
+    """numpy Generator from ``seed`` (None: fresh entropy), or InputError naming 'seed'."""
+    if seed is not None and not isinstance(seed, (int, np.integer)):
+        raise InputError("seed", f"must be None or an integer, not {seed!r}")
+    if seed is not None and seed < 0:
+        raise InputError("seed", f"must be a non-negative integer, not {seed}")
+    return np.random.default_rng(seed)
+
+
 def _int_only(res, what):
     if res.p != 1:
         raise InputError("res", f"{what} is only defined for models without moderators "
@@ -366,7 +375,7 @@ def gosh(res, subsets=None, *, seed=None, max_exhaustive=MAX_EXHAUSTIVE, fallbac
         mask, size = mask[keep], size[keep]
         mask = mask[np.argsort(size, kind="stable")]
     else:
-        rng = np.random.default_rng(seed)
+        rng = _rng(seed)
         sizes = np.arange(p, k + 1)
         prob = stats.binom.pmf(sizes, k, 0.5)
         j = rng.choice(sizes, size=int(subsets), p=prob / prob.sum())
@@ -525,7 +534,7 @@ def permutest(res, iter=1000, *, seed=None, exact=None, btt=None, fallback=True,
     if exact and n_exact > 10**7:
         raise InputError("exact", f"exact enumeration needs {n_exact:,} fits; use exact=False "
                                   "with iter=N")
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     yi, vi = res.yi, res.vi
     if p == 1:
         if exact:
