@@ -520,7 +520,10 @@ def permutest(res, iter=1000, *, seed=None, exact=None, btt=None, fallback=True,
     k, p = res.k, res.p
     if not isinstance(iter, (int, np.integer)) or iter < 2:
         raise InputError("iter", "must be an integer >= 2")
-    btt = list(res.btt if btt is None else btt)
+    btt = list(res.btt if btt is None else np.atleast_1d(btt))
+    if not btt or not all(isinstance(j, (int, np.integer)) and 0 <= j < p for j in btt):
+        raise InputError("btt", f"must be coefficient indices in 0..{p - 1} (0-based), got "
+                                f"{btt!r}")
     if p == 1:
         n_exact = 2**k
     else:
@@ -571,16 +574,20 @@ def permutest(res, iter=1000, *, seed=None, exact=None, btt=None, fallback=True,
     if res.test != "z":
         QM = QM / len(btt)
     zobs = np.atleast_1d(np.asarray(res.zval, float))
+    # observed omnibus statistic for *these* coefficients (res.QM is for res.btt only)
+    bo = np.atleast_1d(np.asarray(res.beta, float))[btt]
+    vbo = np.asarray(res.vb, float).reshape(p, p)[np.ix_(btt, btt)]
+    QMobs = float(bo @ np.linalg.solve(vbo, bo)) / (1 if res.test == "z" else len(btt))
     if not exact:
-        z[0], QM[0] = zobs, res.QM
+        z[0], QM[0] = zobs, QMobs
     ok = fit.converged
     if exact is False:
         ok = ok.copy()
         ok[0] = True
     pval = np.mean(np.abs(z[ok]) >= np.abs(zobs) - COMPTOL, axis=0)
-    QMp = float(np.mean(QM[ok] >= res.QM - COMPTOL))
+    QMp = float(np.mean(QM[ok] >= QMobs - COMPTOL))
     return PermutestResult(coef_names=tuple(res.coef_names), beta=np.asarray(res.beta),
-                           zval=zobs, pval=np.minimum(pval, 1.0), QM=float(res.QM), QMp=QMp,
+                           zval=zobs, pval=np.minimum(pval, 1.0), QM=QMobs, QMp=QMp,
                            iter=len(z), exact=bool(exact), n_failed=int((~ok).sum()),
                            n_fallback=fit.n_fallback,
                            test=res.test, zval_perm=z, QM_perm=QM)

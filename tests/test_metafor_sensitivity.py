@@ -387,3 +387,43 @@ def test_batch_chunking_does_not_change_results(capsys):
     pytest.importorskip("tqdm")
     fit_batch(i["yi"], i["vi"], mask, method="REML", chunk_bytes=13 * 8 * 50, progress=True)
     assert "500/500" in capsys.readouterr().err              # progress=True: a tqdm bar
+
+
+# ----------------------------------------------------------------------------- audit
+def test_permutest_btt_tests_the_chosen_coefficients():
+    """With btt = one coefficient, the omnibus statistic is that coefficient's z^2 (hand:
+    QM = b' V^-1 b with a 1 x 1 V) and its permutation p-value is the coefficient's own
+    (same permutations, |z| >= |z_obs| <=> z^2 >= z_obs^2). The observed QM used to be the
+    model's QM over all moderators, whatever btt said."""
+    rng = np.random.default_rng(1)
+    k = 10
+    x1, x2 = rng.normal(size=k), rng.normal(size=k)
+    yi = 0.5 * x1 + rng.normal(0, 0.3, k)
+    vi = rng.uniform(0.02, 0.1, k)
+    res = runecon.rma(yi, vi, mods=np.column_stack([x1, x2]), method="DL")
+    r = permutest(res, iter=200, seed=1, btt=[2])
+    assert r.QM == pytest.approx(float(res.zval[2]) ** 2, rel=1e-12)
+    assert r.QMp == r.pval[2]
+    # default btt: the model's own omnibus test
+    assert permutest(res, iter=200, seed=1).QM == pytest.approx(res.QM, rel=1e-12)
+    for bad in ([3], [-1], [], [0.5]):
+        with pytest.raises(InputError, match="'btt'"):
+            permutest(res, iter=200, seed=1, btt=bad)
+
+
+@pytest.mark.parametrize("seed", ["abc", 1.5, -3])
+def test_bad_seed_names_the_argument(seed):
+    res = runecon.rma(np.linspace(-1, 1, 6), np.full(6, 0.1), method="DL")
+    with pytest.raises(InputError, match="'seed'"):
+        gosh(res, subsets=20, seed=seed)
+    with pytest.raises(InputError, match="'seed'"):
+        permutest(res, iter=20, seed=seed)
+
+
+@pytest.mark.parametrize("yi, vi, arg", [([1.0, np.nan, 2.0], [1.0, 1.0, 1.0], "yi"),
+                                         ([1.0, 2.0, 3.0], [1.0, np.nan, 1.0], "vi"),
+                                         ([1.0, 2.0, 3.0], [1.0, np.inf, 1.0], "vi")])
+def test_batch_non_finite_input_raises(yi, vi, arg):
+    # an infinite variance used to give a plausible estimate (2.0) and a NaN one NaN rows
+    with pytest.raises(InputError, match=f"'{arg}'"):
+        fit_batch(np.array(yi), np.array(vi))
