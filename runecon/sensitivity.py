@@ -240,6 +240,14 @@ def cumul(res, order=None, *, decreasing=False, progress=None) -> TableResult:
 def influence(res, *, progress=None) -> TableResult:
     """Outlier and influence diagnostics (metafor's ``influence.rma.uni``).
 
+    Parameters
+    ----------
+    res : RMAResult
+        A model from :func:`runecon.rma` (any estimator, with or without moderators) with
+        k >= p + 1 studies; the k leave-one-out refits use its method, test and control.
+    progress : bool, optional
+        tqdm bar for the refits (None: only for long interactive runs).
+
     Returns
     -------
     TableResult

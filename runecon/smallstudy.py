@@ -342,6 +342,20 @@ def pet_peese(res, *, alpha=0.05) -> PetPeeseResult:
     conditional estimator reports PEESE's intercept when PET's intercept differs from 0
     (two-sided p < ``alpha``) and PET's intercept otherwise.
 
+    Parameters
+    ----------
+    res : RMAResult
+        An intercept-only model with k >= 3 studies (only its yi, vi and level are used).
+    alpha : float
+        Two-sided significance level of PET's intercept test that selects PEESE.
+
+    Returns
+    -------
+    PetPeeseResult
+        ``pet`` and ``peese`` coefficient tables (estimate, se, tval, pval, ci_lb, ci_ub at
+        the model's level, t with k - 2 df), ``chosen`` ("PET" or "PEESE") and the chosen
+        intercept as ``estimate``.
+
     Notes
     -----
     Stanley TD, Doucouliagos H (2014). Meta-regression approximations to reduce
@@ -418,6 +432,13 @@ def funnel_data(res, level=(90, 95, 99), *, refline=0.0, n=101) -> FunnelData:
         Centre of the contours (0: the null effect).
     n : int
         Points of the standard-error grid from 0 to max(sei).
+
+    Returns
+    -------
+    FunnelData
+        ``points`` (per study: yi, sei, zi, pval), ``se`` grid, pseudo-confidence region
+        ``ci`` around the estimate at the model's level, and ``contours`` (one block of rows
+        per level: refline -/+ z * se).
 
     Notes
     -----
