@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from ._batch import fit_batch
+from ._batch import _inv, fit_batch
 from .errors import InputError, RuneconWarning, TooFewStudiesError
 
 COMPTOL = np.finfo(float).eps ** 0.5   # metafor permutest's comptol
@@ -282,14 +282,16 @@ def influence(res, *, progress=None) -> TableResult:
     dffits = (pred_full - delpred) / np.sqrt(s2w * hat * (fit.tau2 + vi))
     # vb.del: full-data covariance at tau2.del (metafor), scaled by s2w.del for DFBETAS
     wd = 1.0 / (vi[None, :] + fit.tau2[:, None])
-    vbdel = np.linalg.inv(np.einsum("bk,ki,kj->bij", np.nan_to_num(wd), X, X))
+    # batched inverse with NaN for failed deletions (k - 1 = p: metafor's NA rows)
+    vbdel = _inv(np.einsum("bk,ki,kj->bij", np.nan_to_num(wd), X, X))
     dfb = res.beta[None, :] - fit.beta
     dfbs = dfb / np.sqrt(s2w[:, None] * np.einsum("bii->bi", vbdel))
     vb = np.asarray(res.vb)
     svb = np.linalg.inv(vb[np.ix_(btt, btt)])
     db = dfb[:, btt]
     cook = np.einsum("bi,ij,bj->b", db, svb, db)
-    covr = np.linalg.det(fit.vb[:, btt][:, :, btt]) / np.linalg.det(vb[np.ix_(btt, btt)])
+    with np.errstate(invalid="ignore"):          # NaN rows of failed deletions
+        covr = np.linalg.det(fit.vb[:, btt][:, :, btt]) / np.linalg.det(vb[np.ix_(btt, btt)])
     resid = yi - delpred
     resid[np.abs(resid) < 100 * np.finfo(float).eps] = 0.0
     rstudent = resid / np.sqrt(vi * s2w + vdelpred + fit.tau2 * s2w)
