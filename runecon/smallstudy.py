@@ -279,9 +279,10 @@ def trimfill(res, side=None, estimator="L0", *, maxiter=100) -> TrimfillResult:
             k0f = (4 * Sr - k * (k + 1)) / (2 * k - 1)
             varSr = (k * (k + 1) * (2 * k + 1) + 10 * k0f**3 + 27 * k0f**2 + 17 * k0f
                      - 18 * k * k0f**2 - 18 * k * k0f + 6 * k**2 * k0f) / 24
-            se_k0 = 4 * math.sqrt(varSr) / (2 * k - 1)
+            # a negative variance (e.g. all yi equal) gives NaN, as R's sqrt in metafor
+            se_k0 = 4 * math.sqrt(varSr) / (2 * k - 1) if varSr >= 0 else math.nan
         k0 = max(0, int(np.round(k0f)))    # R's round(): half to even, as numpy
-        se_k0 = max(0.0, se_k0)
+        se_k0 = se_k0 if math.isnan(se_k0) else max(0.0, se_k0)    # R: max(0, NaN) = NaN
     if k0 > 0:
         yc = -(yc - beta) if side == "right" else yc - beta
         yfill = np.concatenate([yi0, -yc[k - k0:]])

@@ -427,3 +427,37 @@ def test_batch_non_finite_input_raises(yi, vi, arg):
     # an infinite variance used to give a plausible estimate (2.0) and a NaN one NaN rows
     with pytest.raises(InputError, match=f"'{arg}'"):
         fit_batch(np.array(yi), np.array(vi))
+
+
+def test_influence_k_equals_p_plus_1_gives_na_rows():
+    """Every deletion leaves k - 1 = p studies: metafor 3.8.1 (influence(rma(c(-.9, -1.6,
+    -1.3), c(.3, .2, .4), mods = ~ c(0, 1, 2)))) prints NA for every deletion statistic,
+    hat 0.8000 0.4667 0.7333 and weight 30.7692 46.1538 23.0769 (this raised LinAlgError).
+    Hand: tau2 = 0, w = (10/3, 5, 5/2), sum w = 65/6 -> weights 100 w / sum w; with
+    x = (0, 1, 2): S1 = sum w x = 10, S2 = sum w x^2 = 15, det = 65/6 * 15 - 10^2 = 62.5,
+    hat_i = w_i (S2 - 2 x_i S1 + x_i^2 sum w) / det = (0.8, 7/15, 11/15)."""
+    res = runecon.rma([-0.9, -1.6, -1.3], [0.3, 0.2, 0.4], mods=np.array([0.0, 1.0, 2.0]))
+    with pytest.warns(RuneconWarning, match="3 leave-one-out fits failed"):
+        r = influence(res)
+    assert r.n_failed == 3
+    t = r.to_frame()
+    for col in ("rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "QE_del"):
+        assert t[col].isna().all(), col
+    _close(t["hat"], [0.8, 7 / 15, 11 / 15], RTOL_CLOSED)
+    w = np.array([10 / 3, 5, 5 / 2])
+    _close(t["weight"], 100 * w / w.sum(), RTOL_CLOSED)
+    assert not t["inf"].any()
+
+
+def test_trimfill_identical_effects_se_k0_is_nan_as_metafor():
+    """All yi equal: every centred value is 0, so S_r = 0 and (k = 5)
+    k0 = (4 * 0 - 5 * 6) / 9 = -10/3 -> 0, and
+    Var(S_r) = (5*6*11 + 10 k0^3 + 27 k0^2 + 17 k0 - 18*5 k0^2 - 18*5 k0 + 6*25 k0) / 24
+    < 0, so se(k0) = 4 sqrt(Var) / 9 is undefined: metafor 3.8.1 returns k0 = 0 and
+    se.k0 = NaN (with R's "NaNs produced" warning); this raised math domain error."""
+    k0f = -10 / 3
+    var = (330 + 10 * k0f**3 + 27 * k0f**2 + 17 * k0f - 90 * k0f**2 - 90 * k0f
+           + 150 * k0f) / 24
+    assert var < 0
+    r = trimfill(runecon.rma(np.zeros(5), [0.3, 0.2, 0.4, 0.02, 0.05]), side="left")
+    assert r.k0 == 0 and math.isnan(r.se_k0)
