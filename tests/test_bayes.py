@@ -312,6 +312,12 @@ def test_infinite_moments_are_reported_not_invented():
     (dict(yi=[1, 2], vi=[1, 1], tau_scale=1, mu_prior="flat"), "mu_prior"),
     (dict(yi=[1, 2], vi=[1, 1], tau_scale=1, level=100), "level"),
     (dict(yi=[1, 2], vi=[1, 1], tau_scale=1, slab=["a"]), "slab"),
+    # audit: these raised numpy's TypeError / int()'s ValueError
+    (dict(yi=[1, 2], vi=[1, 1], tau_scale="0.5"), "tau_scale"),
+    (dict(yi=[1, 2], vi=[1, 1], tau_prior="fixed", tau_scale="0.5"), "tau_scale"),
+    (dict(yi=[1, 2], vi=[1, 1], tau_scale=1, grid="abc"), "grid"),
+    (dict(yi=[1, 2], vi=[1, 1], tau_scale=1, grid=16.5), "grid"),
+    (dict(yi=[1, 2], vi=[1, 1], tau_scale=1, mu_prior=(0, "x")), "mu_prior"),
 ])
 def test_bad_input_names_the_argument(kwargs, argument):
     with pytest.raises(InputError) as e:
