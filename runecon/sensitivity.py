@@ -470,23 +470,19 @@ class PermutestResult:
 
 
 def _unique_perms(labels):
-    """All distinct orderings of a multiset of labels (lexicographic)."""
-    labels = sorted(labels)
-    out = []
-    n = len(labels)
-    a = list(labels)
-    while True:
-        out.append(list(a))
-        i = n - 2
-        while i >= 0 and a[i] >= a[i + 1]:
-            i -= 1
-        if i < 0:
-            return np.array(out)
-        j = n - 1
-        while a[j] <= a[i]:
-            j -= 1
-        a[i], a[j] = a[j], a[i]
-        a[i + 1:] = reversed(a[i + 1:])
+    """All distinct orderings of a multiset of labels, in lexicographic order, as an
+    (n_orderings, n) array built position by position with numpy (no Python loop over the
+    orderings): each partial ordering is extended by every label it has left, children in
+    ascending label order, which keeps the rows lexicographic."""
+    vals, counts = np.unique(np.asarray(labels), return_counts=True)
+    seq = np.zeros((1, 0), dtype=np.int16 if vals.size < 2**15 else np.int64)
+    rem = counts[None, :].astype(np.int16 if counts.max() < 2**15 else np.int64)
+    for _ in range(counts.sum()):
+        r, g = np.nonzero(rem > 0)                 # row-major: by row, then by label
+        seq = np.column_stack([seq[r], g.astype(seq.dtype)])
+        rem = rem[r]
+        rem[np.arange(r.size), g] -= 1
+    return vals[seq]
 
 
 def permutest(res, iter=1000, *, seed=None, exact=None, btt=None, fallback=True,

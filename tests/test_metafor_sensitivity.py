@@ -461,3 +461,18 @@ def test_trimfill_identical_effects_se_k0_is_nan_as_metafor():
     assert var < 0
     r = trimfill(runecon.rma(np.zeros(5), [0.3, 0.2, 0.4, 0.02, 0.05]), side="left")
     assert r.k0 == 0 and math.isnan(r.se_k0)
+
+
+@pytest.mark.parametrize("labels", [[0, 0, 1, 1, 2], [3, 1, 2, 0, 1, 1, 0], [5, 5, 5],
+                                    list(range(6))])
+def test_exact_permutations_are_all_distinct_orderings_in_order(labels):
+    """permutest's exact enumeration: every distinct ordering of the moderator groups once,
+    lexicographic (reference: itertools over all n! orderings, deduplicated and sorted)."""
+    import itertools
+    from runecon.sensitivity import _unique_perms
+    ref = sorted(set(itertools.permutations(labels)))
+    got = _unique_perms(labels)
+    n = len(labels)
+    counts = Counter(labels)
+    assert len(ref) == math.factorial(n) // math.prod(math.factorial(c) for c in counts.values())
+    assert [tuple(int(v) for v in row) for row in got] == ref
