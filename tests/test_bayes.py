@@ -7,7 +7,7 @@ Three kinds of expected values:
 2. limits with closed forms (tau fixed; tau prior concentrated at 0 = fixed effect);
 3. bad input.
 
-Published bayesmeta numbers (JSS paper and vignette) are in test_reproduce_bayesmeta.py.
+Published bayesmeta numbers (JSS paper and vignette) are in test_reproduce_roever2020.py.
 """
 from __future__ import annotations
 
