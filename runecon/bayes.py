@@ -715,7 +715,7 @@ def bayesmeta(yi, vi=None, *, sei=None, tau_prior="halfnormal", tau_scale=None,
             raise InputError("mu_prior", "prior mean must be finite")
         _positive("mu_prior", s0)
         mu_prior = (m0, s0)
-    if not (0 < level < 100):
+    if not isinstance(level, (int, float, np.integer, np.floating)) or not (0 < level < 100):
         raise InputError("level", "must lie strictly between 0 and 100 (percent)")
     if not isinstance(grid, (int, np.integer)) or grid < 8:
         raise InputError("grid", "must be an integer >= 8")

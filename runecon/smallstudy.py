@@ -457,6 +457,8 @@ def funnel_data(res, level=(90, 95, 99), *, refline=0.0, n=101) -> FunnelData:
             raise InputError("level", f"contour levels are percentages in (0, 100), got {lv!r}")
     if not isinstance(n, (int, np.integer)) or n < 2:
         raise InputError("n", "must be an integer >= 2")
+    if not isinstance(refline, (int, float, np.integer, np.floating)) or not np.isfinite(refline):
+        raise InputError("refline", f"must be a finite number, got {refline!r}")
     sei = np.sqrt(res.vi)
     se = np.linspace(0.0, float(sei.max()), n)
     z95 = -special.ndtri((100 - res.level) / 200)

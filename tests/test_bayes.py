@@ -318,6 +318,7 @@ def test_infinite_moments_are_reported_not_invented():
     (dict(yi=[1, 2], vi=[1, 1], tau_scale=1, grid="abc"), "grid"),
     (dict(yi=[1, 2], vi=[1, 1], tau_scale=1, grid=16.5), "grid"),
     (dict(yi=[1, 2], vi=[1, 1], tau_scale=1, mu_prior=(0, "x")), "mu_prior"),
+    (dict(yi=[1, 2], vi=[1, 1], tau_scale=1, level="95"), "level"),
 ])
 def test_bad_input_names_the_argument(kwargs, argument):
     with pytest.raises(InputError) as e:

@@ -513,3 +513,10 @@ def test_gosh_categorical_moderator_failed_subsets_counted_for_dl():
     assert len(g) == 848 and g.attrs["n_failed"] == 443
     assert g["I2"].mean() == pytest.approx(72.77211, abs=CAT_7DIGITS_I2)
     assert g["intrcpt"].mean() == pytest.approx(-1.263651, abs=CAT_7DIGITS_B)
+
+
+@pytest.mark.parametrize("refline", [float("nan"), float("inf"), "0"])
+def test_funnel_bad_refline_names_the_argument(refline):
+    res = runecon.rma([0.5, -0.2, 1.1], [0.04, 0.09, 0.25], method="FE")
+    with pytest.raises(InputError, match="'refline'"):
+        funnel_data(res, refline=refline)
