@@ -96,17 +96,22 @@ def _inv(A):
         out[bad] = np.nan
         return out
     out = np.full_like(A, np.nan)
-    ok = np.ones(len(A), bool)
-    try:
-        out = np.linalg.inv(A)
-    except np.linalg.LinAlgError:
-        for i in range(len(A)):  # rare: only when some subset is singular
-            try:
-                out[i] = np.linalg.inv(A[i])
-            except np.linalg.LinAlgError:
-                ok[i] = False
-    cond = np.linalg.cond(A[ok]) if ok.any() else np.array([])
-    ok[np.flatnonzero(ok)[cond > 1e12]] = False
+    # rows with NaN/inf (a failed earlier step, e.g. DL's FE residuals of a singular subset)
+    # are failed fits; numpy's inv/cond must not see them (cond raises LinAlgError on NaN)
+    ok = np.isfinite(A).all(axis=(-2, -1))
+    idx = np.flatnonzero(ok)
+    if idx.size:
+        try:
+            out[idx] = np.linalg.inv(A[idx])
+        except np.linalg.LinAlgError:
+            for i in idx:        # rare: only when some subset is exactly singular
+                try:
+                    out[i] = np.linalg.inv(A[i])
+                except np.linalg.LinAlgError:
+                    ok[i] = False
+        good = np.flatnonzero(ok)
+        if good.size:
+            ok[good[np.linalg.cond(A[good]) > 1e12]] = False
     out[~ok] = np.nan
     return out
 
@@ -587,6 +592,10 @@ def fit_batch(yi, vi, mask=None, X=None, *, method="REML", test="z", tau2=None,
     for name, a in (("yi", yi), ("vi", vi)):
         if a.ndim == 2 and a.shape[0] != B:
             raise InputError(name, f"has {a.shape[0]} rows, mask has {B}")
+    for name, a in (("yi", yi), ("vi", vi)):
+        if not np.all(np.isfinite(a)):
+            raise InputError(name, "contains NaN or infinite values; remove those studies "
+                                   "or exclude them through mask")
     if method not in ("FE", "EE", "CE") and np.any(vi <= 0):
         raise InputError("vi", "sampling variances must be positive")
     D = _Design(X)
@@ -613,7 +622,10 @@ def fit_batch(yi, vi, mask=None, X=None, *, method="REML", test="z", tau2=None,
             # excluded studies: any finite positive placeholder (their weight is 0)
             Vc = np.where(M > 0, Vc, 1.0)
             Yc = np.where(M > 0, Yc, 0.0)
-            out = _fit_chunk(method, test, D, M, Vc, Yc, tau2, con)
+            # singular subsets (e.g. a factor level left out) give NaN rows, flagged as
+            # failed fits and counted: no RuntimeWarning from numpy on top
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out = _fit_chunk(method, test, D, M, Vc, Yc, tau2, con)
         for key in res:
             res[key].append(out[key])
         if bar is None and progress is not False and n == 0 and e < B:

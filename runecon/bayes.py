@@ -601,7 +601,11 @@ def _check_inputs(yi, vi, sei, slab):
 
 
 def _positive(name, x):
-    if x is None or not np.isfinite(x) or x <= 0:
+    try:
+        ok = x is not None and bool(np.isfinite(x)) and x > 0
+    except (TypeError, ValueError):      # a string, a sequence, ...
+        ok = False
+    if not ok:
         raise InputError(name, f"must be a positive finite number, not {x!r}")
     return float(x)
 
@@ -692,7 +696,8 @@ def bayesmeta(yi, vi=None, *, sei=None, tau_prior="halfnormal", tau_scale=None,
     if tau_prior in ("halfnormal", "halfcauchy"):
         tau_scale = _positive("tau_scale", tau_scale)
     elif tau_prior == "fixed":
-        if tau_scale is None or not np.isfinite(tau_scale) or tau_scale < 0:
+        if not isinstance(tau_scale, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(tau_scale) or tau_scale < 0:
             raise InputError("tau_scale", "tau_prior='fixed' needs tau_scale >= 0 (the value)")
         tau_scale = float(tau_scale)
     elif tau_scale is not None:
@@ -710,9 +715,9 @@ def bayesmeta(yi, vi=None, *, sei=None, tau_prior="halfnormal", tau_scale=None,
             raise InputError("mu_prior", "prior mean must be finite")
         _positive("mu_prior", s0)
         mu_prior = (m0, s0)
-    if not (0 < level < 100):
+    if not isinstance(level, (int, float, np.integer, np.floating)) or not (0 < level < 100):
         raise InputError("level", "must lie strictly between 0 and 100 (percent)")
-    if int(grid) != grid or grid < 8:
+    if not isinstance(grid, (int, np.integer)) or grid < 8:
         raise InputError("grid", "must be an integer >= 8")
     improper_tau = tau_prior == "uniform" and tau_upper is None
     # tail exponent a of p(tau | y) ~ tau^-a for large tau (inf: lighter than any power)

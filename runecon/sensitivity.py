@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from ._batch import fit_batch
+from ._batch import _inv, fit_batch
 from .errors import InputError, RuneconWarning, TooFewStudiesError
 
 COMPTOL = np.finfo(float).eps ** 0.5   # metafor permutest's comptol
@@ -29,6 +29,15 @@ def _check_res(res, what):
         if not hasattr(res, name):
             raise InputError("res", f"{what} needs a fitted model from runecon.rma(), got "
                                     f"{type(res).__name__}")
+
+
+def _rng(seed):
+    """numpy Generator from ``seed`` (None: fresh entropy), or InputError naming 'seed'."""
+    if seed is not None and not isinstance(seed, (int, np.integer)):
+        raise InputError("seed", f"must be None or an integer, not {seed!r}")
+    if seed is not None and seed < 0:
+        raise InputError("seed", f"must be a non-negative integer, not {seed}")
+    return np.random.default_rng(seed)
 
 
 def _int_only(res, what):
@@ -231,6 +240,14 @@ def cumul(res, order=None, *, decreasing=False, progress=None) -> TableResult:
 def influence(res, *, progress=None) -> TableResult:
     """Outlier and influence diagnostics (metafor's ``influence.rma.uni``).
 
+    Parameters
+    ----------
+    res : RMAResult
+        A model from :func:`runecon.rma` (any estimator, with or without moderators) with
+        k >= p + 1 studies; the k leave-one-out refits use its method, test and control.
+    progress : bool, optional
+        tqdm bar for the refits (None: only for long interactive runs).
+
     Returns
     -------
     TableResult
@@ -265,14 +282,16 @@ def influence(res, *, progress=None) -> TableResult:
     dffits = (pred_full - delpred) / np.sqrt(s2w * hat * (fit.tau2 + vi))
     # vb.del: full-data covariance at tau2.del (metafor), scaled by s2w.del for DFBETAS
     wd = 1.0 / (vi[None, :] + fit.tau2[:, None])
-    vbdel = np.linalg.inv(np.einsum("bk,ki,kj->bij", np.nan_to_num(wd), X, X))
+    # batched inverse with NaN for failed deletions (k - 1 = p: metafor's NA rows)
+    vbdel = _inv(np.einsum("bk,ki,kj->bij", np.nan_to_num(wd), X, X))
     dfb = res.beta[None, :] - fit.beta
     dfbs = dfb / np.sqrt(s2w[:, None] * np.einsum("bii->bi", vbdel))
     vb = np.asarray(res.vb)
     svb = np.linalg.inv(vb[np.ix_(btt, btt)])
     db = dfb[:, btt]
     cook = np.einsum("bi,ij,bj->b", db, svb, db)
-    covr = np.linalg.det(fit.vb[:, btt][:, :, btt]) / np.linalg.det(vb[np.ix_(btt, btt)])
+    with np.errstate(invalid="ignore"):          # NaN rows of failed deletions
+        covr = np.linalg.det(fit.vb[:, btt][:, :, btt]) / np.linalg.det(vb[np.ix_(btt, btt)])
     resid = yi - delpred
     resid[np.abs(resid) < 100 * np.finfo(float).eps] = 0.0
     rstudent = resid / np.sqrt(vi * s2w + vdelpred + fit.tau2 * s2w)
@@ -366,7 +385,7 @@ def gosh(res, subsets=None, *, seed=None, max_exhaustive=MAX_EXHAUSTIVE, fallbac
         mask, size = mask[keep], size[keep]
         mask = mask[np.argsort(size, kind="stable")]
     else:
-        rng = np.random.default_rng(seed)
+        rng = _rng(seed)
         sizes = np.arange(p, k + 1)
         prob = stats.binom.pmf(sizes, k, 0.5)
         j = rng.choice(sizes, size=int(subsets), p=prob / prob.sum())
@@ -451,23 +470,19 @@ class PermutestResult:
 
 
 def _unique_perms(labels):
-    """All distinct orderings of a multiset of labels (lexicographic)."""
-    labels = sorted(labels)
-    out = []
-    n = len(labels)
-    a = list(labels)
-    while True:
-        out.append(list(a))
-        i = n - 2
-        while i >= 0 and a[i] >= a[i + 1]:
-            i -= 1
-        if i < 0:
-            return np.array(out)
-        j = n - 1
-        while a[j] <= a[i]:
-            j -= 1
-        a[i], a[j] = a[j], a[i]
-        a[i + 1:] = reversed(a[i + 1:])
+    """All distinct orderings of a multiset of labels, in lexicographic order, as an
+    (n_orderings, n) array built position by position with numpy (no Python loop over the
+    orderings): each partial ordering is extended by every label it has left, children in
+    ascending label order, which keeps the rows lexicographic."""
+    vals, counts = np.unique(np.asarray(labels), return_counts=True)
+    seq = np.zeros((1, 0), dtype=np.int16 if vals.size < 2**15 else np.int64)
+    rem = counts[None, :].astype(np.int16 if counts.max() < 2**15 else np.int64)
+    for _ in range(counts.sum()):
+        r, g = np.nonzero(rem > 0)                 # row-major: by row, then by label
+        seq = np.column_stack([seq[r], g.astype(seq.dtype)])
+        rem = rem[r]
+        rem[np.arange(r.size), g] -= 1
+    return vals[seq]
 
 
 def permutest(res, iter=1000, *, seed=None, exact=None, btt=None, fallback=True,
@@ -511,7 +526,10 @@ def permutest(res, iter=1000, *, seed=None, exact=None, btt=None, fallback=True,
     k, p = res.k, res.p
     if not isinstance(iter, (int, np.integer)) or iter < 2:
         raise InputError("iter", "must be an integer >= 2")
-    btt = list(res.btt if btt is None else btt)
+    btt = list(res.btt if btt is None else np.atleast_1d(btt))
+    if not btt or not all(isinstance(j, (int, np.integer)) and 0 <= j < p for j in btt):
+        raise InputError("btt", f"must be coefficient indices in 0..{p - 1} (0-based), got "
+                                f"{btt!r}")
     if p == 1:
         n_exact = 2**k
     else:
@@ -525,7 +543,7 @@ def permutest(res, iter=1000, *, seed=None, exact=None, btt=None, fallback=True,
     if exact and n_exact > 10**7:
         raise InputError("exact", f"exact enumeration needs {n_exact:,} fits; use exact=False "
                                   "with iter=N")
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     yi, vi = res.yi, res.vi
     if p == 1:
         if exact:
@@ -562,16 +580,20 @@ def permutest(res, iter=1000, *, seed=None, exact=None, btt=None, fallback=True,
     if res.test != "z":
         QM = QM / len(btt)
     zobs = np.atleast_1d(np.asarray(res.zval, float))
+    # observed omnibus statistic for *these* coefficients (res.QM is for res.btt only)
+    bo = np.atleast_1d(np.asarray(res.beta, float))[btt]
+    vbo = np.asarray(res.vb, float).reshape(p, p)[np.ix_(btt, btt)]
+    QMobs = float(bo @ np.linalg.solve(vbo, bo)) / (1 if res.test == "z" else len(btt))
     if not exact:
-        z[0], QM[0] = zobs, res.QM
+        z[0], QM[0] = zobs, QMobs
     ok = fit.converged
     if exact is False:
         ok = ok.copy()
         ok[0] = True
     pval = np.mean(np.abs(z[ok]) >= np.abs(zobs) - COMPTOL, axis=0)
-    QMp = float(np.mean(QM[ok] >= res.QM - COMPTOL))
+    QMp = float(np.mean(QM[ok] >= QMobs - COMPTOL))
     return PermutestResult(coef_names=tuple(res.coef_names), beta=np.asarray(res.beta),
-                           zval=zobs, pval=np.minimum(pval, 1.0), QM=float(res.QM), QMp=QMp,
+                           zval=zobs, pval=np.minimum(pval, 1.0), QM=QMobs, QMp=QMp,
                            iter=len(z), exact=bool(exact), n_failed=int((~ok).sum()),
                            n_fallback=fit.n_fallback,
                            test=res.test, zval_perm=z, QM_perm=QM)

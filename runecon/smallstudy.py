@@ -279,9 +279,10 @@ def trimfill(res, side=None, estimator="L0", *, maxiter=100) -> TrimfillResult:
             k0f = (4 * Sr - k * (k + 1)) / (2 * k - 1)
             varSr = (k * (k + 1) * (2 * k + 1) + 10 * k0f**3 + 27 * k0f**2 + 17 * k0f
                      - 18 * k * k0f**2 - 18 * k * k0f + 6 * k**2 * k0f) / 24
-            se_k0 = 4 * math.sqrt(varSr) / (2 * k - 1)
+            # a negative variance (e.g. all yi equal) gives NaN, as R's sqrt in metafor
+            se_k0 = 4 * math.sqrt(varSr) / (2 * k - 1) if varSr >= 0 else math.nan
         k0 = max(0, int(np.round(k0f)))    # R's round(): half to even, as numpy
-        se_k0 = max(0.0, se_k0)
+        se_k0 = se_k0 if math.isnan(se_k0) else max(0.0, se_k0)    # R: max(0, NaN) = NaN
     if k0 > 0:
         yc = -(yc - beta) if side == "right" else yc - beta
         yfill = np.concatenate([yi0, -yc[k - k0:]])
@@ -341,6 +342,20 @@ def pet_peese(res, *, alpha=0.05) -> PetPeeseResult:
     1/vi and a multiplicative dispersion (metafor's ``regtest(model = "lm")``). The
     conditional estimator reports PEESE's intercept when PET's intercept differs from 0
     (two-sided p < ``alpha``) and PET's intercept otherwise.
+
+    Parameters
+    ----------
+    res : RMAResult
+        An intercept-only model with k >= 3 studies (only its yi, vi and level are used).
+    alpha : float
+        Two-sided significance level of PET's intercept test that selects PEESE.
+
+    Returns
+    -------
+    PetPeeseResult
+        ``pet`` and ``peese`` coefficient tables (estimate, se, tval, pval, ci_lb, ci_ub at
+        the model's level, t with k - 2 df), ``chosen`` ("PET" or "PEESE") and the chosen
+        intercept as ``estimate``.
 
     Notes
     -----
@@ -419,6 +434,13 @@ def funnel_data(res, level=(90, 95, 99), *, refline=0.0, n=101) -> FunnelData:
     n : int
         Points of the standard-error grid from 0 to max(sei).
 
+    Returns
+    -------
+    FunnelData
+        ``points`` (per study: yi, sei, zi, pval), ``se`` grid, pseudo-confidence region
+        ``ci`` around the estimate at the model's level, and ``contours`` (one block of rows
+        per level: refline -/+ z * se).
+
     Notes
     -----
     Sterne JAC, Egger M (2001). Funnel plots for detecting bias in meta-analysis. J Clin
@@ -435,6 +457,8 @@ def funnel_data(res, level=(90, 95, 99), *, refline=0.0, n=101) -> FunnelData:
             raise InputError("level", f"contour levels are percentages in (0, 100), got {lv!r}")
     if not isinstance(n, (int, np.integer)) or n < 2:
         raise InputError("n", "must be an integer >= 2")
+    if not isinstance(refline, (int, float, np.integer, np.floating)) or not np.isfinite(refline):
+        raise InputError("refline", f"must be a finite number, got {refline!r}")
     sei = np.sqrt(res.vi)
     se = np.linspace(0.0, float(sei.max()), n)
     z95 = -special.ndtri((100 - res.level) / 200)

@@ -267,3 +267,25 @@ def test_optimum_beats_a_grid(seed):
     best_grid = max(lik.ll(np.array([a, b])) for a in grid for b in grid)
     assert res.ll >= best_grid - 1e-12
     assert res.ll == pytest.approx(lik.ll(np.array(res.sigma2)), abs=1e-12)
+
+
+def test_more_bad_input_names_the_argument():
+    """Issue 8 cases not covered above: negative and infinite variances, a singular or
+    constant moderator matrix, k too small for the coefficients, bad level / slab."""
+    y, v, cl = K["yi"], K["vi"], K["cluster"]
+    x = np.arange(len(y), dtype=float)
+    with pytest.raises(InputError, match="'vi'"):
+        runecon.rma_mv(y, [-0.1] + v[1:], cluster=cl)
+    with pytest.raises(InputError, match="'vi'"):
+        runecon.rma_mv(y, [float("inf")] + v[1:], cluster=cl)
+    with pytest.raises(InputError, match="'mods'"):            # collinear columns
+        runecon.rma_mv(y, v, cluster=cl, mods=np.column_stack([x, 2 * x]))
+    with pytest.raises(InputError, match="'mods'"):            # constant = the intercept
+        runecon.rma_mv(y, v, cluster=cl, mods=np.ones(len(y)))
+    with pytest.raises(TooFewStudiesError, match="'yi'"):      # k = 4 effects, p = 4
+        runecon.rma_mv(y[:4], v[:4], cluster=[1, 1, 2, 2],
+                       mods=np.column_stack([x[:4], x[:4] ** 2, x[:4] ** 3]))
+    with pytest.raises(InputError, match="'level'"):
+        runecon.rma_mv(y, v, cluster=cl, level=150)
+    with pytest.raises(InputError, match="'slab'"):
+        runecon.rma_mv(y, v, cluster=cl, slab=["a"])

@@ -128,6 +128,15 @@ def _gosh_ref(name):
     return c, _fit(i, i["method"], i["mods"])
 
 
+#: columns stored per GOSH case; the dat.bcg cases (8,191 subsets) keep only some of them
+#: to keep the JSON small (validation/metafor/sensitivity.R)
+GOSH_FULL = {"k", "QE", "I2", "H2", "tau2", "estimate"}
+GOSH_COLUMNS = {"gosh/bcg7/REML/~ ablat": {"k", "QE", "I2", "H2", "tau2", "beta"},
+                "gosh/bcg/DL/int": {"QE", "I2", "tau2", "estimate"},
+                "gosh/bcg/REML/int": {"I2", "tau2", "estimate"},
+                "gosh/bcg/PM/int": {"I2", "tau2", "estimate"}}
+
+
 @pytest.mark.parametrize("name", _names("gosh"))
 def test_gosh_exhaustive_matches_metafor(name):
     c, res = _gosh_ref(name)
@@ -143,6 +152,10 @@ def test_gosh_exhaustive_matches_metafor(name):
         assert list(mask[j]) == row
     assert list(mask[-1]) == o["incl_last"]
     rtol = _rtol(c["input"]["method"])
+    # the columns each case stores (pinned, so a regenerated JSON cannot quietly drop one)
+    present = {col for col in ("k", "QE", "I2", "H2", "tau2", "estimate", "beta")
+               if o.get(col) is not None}
+    assert present == GOSH_COLUMNS.get(name, GOSH_FULL), name
     for col in ("k", "QE", "I2", "H2", "tau2", "estimate"):
         if o.get(col) is not None:
             _close(g[col], o[col], rtol, atol=1e-9, what=f"{name} {col}")
@@ -387,3 +400,123 @@ def test_batch_chunking_does_not_change_results(capsys):
     pytest.importorskip("tqdm")
     fit_batch(i["yi"], i["vi"], mask, method="REML", chunk_bytes=13 * 8 * 50, progress=True)
     assert "500/500" in capsys.readouterr().err              # progress=True: a tqdm bar
+
+
+# ----------------------------------------------------------------------------- audit
+def test_permutest_btt_tests_the_chosen_coefficients():
+    """With btt = one coefficient, the omnibus statistic is that coefficient's z^2 (hand:
+    QM = b' V^-1 b with a 1 x 1 V) and its permutation p-value is the coefficient's own
+    (same permutations, |z| >= |z_obs| <=> z^2 >= z_obs^2). The observed QM used to be the
+    model's QM over all moderators, whatever btt said."""
+    rng = np.random.default_rng(1)
+    k = 10
+    x1, x2 = rng.normal(size=k), rng.normal(size=k)
+    yi = 0.5 * x1 + rng.normal(0, 0.3, k)
+    vi = rng.uniform(0.02, 0.1, k)
+    res = runecon.rma(yi, vi, mods=np.column_stack([x1, x2]), method="DL")
+    r = permutest(res, iter=200, seed=1, btt=[2])
+    assert r.QM == pytest.approx(float(res.zval[2]) ** 2, rel=1e-12)
+    assert r.QMp == r.pval[2]
+    # default btt: the model's own omnibus test
+    assert permutest(res, iter=200, seed=1).QM == pytest.approx(res.QM, rel=1e-12)
+    for bad in ([3], [-1], [], [0.5]):
+        with pytest.raises(InputError, match="'btt'"):
+            permutest(res, iter=200, seed=1, btt=bad)
+
+
+@pytest.mark.parametrize("seed", ["abc", 1.5, -3])
+def test_bad_seed_names_the_argument(seed):
+    res = runecon.rma(np.linspace(-1, 1, 6), np.full(6, 0.1), method="DL")
+    with pytest.raises(InputError, match="'seed'"):
+        gosh(res, subsets=20, seed=seed)
+    with pytest.raises(InputError, match="'seed'"):
+        permutest(res, iter=20, seed=seed)
+
+
+@pytest.mark.parametrize("yi, vi, arg", [([1.0, np.nan, 2.0], [1.0, 1.0, 1.0], "yi"),
+                                         ([1.0, 2.0, 3.0], [1.0, np.nan, 1.0], "vi"),
+                                         ([1.0, 2.0, 3.0], [1.0, np.inf, 1.0], "vi")])
+def test_batch_non_finite_input_raises(yi, vi, arg):
+    # an infinite variance used to give a plausible estimate (2.0) and a NaN one NaN rows
+    with pytest.raises(InputError, match=f"'{arg}'"):
+        fit_batch(np.array(yi), np.array(vi))
+
+
+def test_influence_k_equals_p_plus_1_gives_na_rows():
+    """Every deletion leaves k - 1 = p studies: metafor 3.8.1 (influence(rma(c(-.9, -1.6,
+    -1.3), c(.3, .2, .4), mods = ~ c(0, 1, 2)))) prints NA for every deletion statistic,
+    hat 0.8000 0.4667 0.7333 and weight 30.7692 46.1538 23.0769 (this raised LinAlgError).
+    Hand: tau2 = 0, w = (10/3, 5, 5/2), sum w = 65/6 -> weights 100 w / sum w; with
+    x = (0, 1, 2): S1 = sum w x = 10, S2 = sum w x^2 = 15, det = 65/6 * 15 - 10^2 = 62.5,
+    hat_i = w_i (S2 - 2 x_i S1 + x_i^2 sum w) / det = (0.8, 7/15, 11/15)."""
+    res = runecon.rma([-0.9, -1.6, -1.3], [0.3, 0.2, 0.4], mods=np.array([0.0, 1.0, 2.0]))
+    with pytest.warns(RuneconWarning, match="3 leave-one-out fits failed"):
+        r = influence(res)
+    assert r.n_failed == 3
+    t = r.to_frame()
+    for col in ("rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "QE_del"):
+        assert t[col].isna().all(), col
+    _close(t["hat"], [0.8, 7 / 15, 11 / 15], RTOL_CLOSED)
+    w = np.array([10 / 3, 5, 5 / 2])
+    _close(t["weight"], 100 * w / w.sum(), RTOL_CLOSED)
+    assert not t["inf"].any()
+
+
+def test_trimfill_identical_effects_se_k0_is_nan_as_metafor():
+    """All yi equal: every centred value is 0, so S_r = 0 and (k = 5)
+    k0 = (4 * 0 - 5 * 6) / 9 = -10/3 -> 0, and
+    Var(S_r) = (5*6*11 + 10 k0^3 + 27 k0^2 + 17 k0 - 18*5 k0^2 - 18*5 k0 + 6*25 k0) / 24
+    < 0, so se(k0) = 4 sqrt(Var) / 9 is undefined: metafor 3.8.1 returns k0 = 0 and
+    se.k0 = NaN (with R's "NaNs produced" warning); this raised math domain error."""
+    k0f = -10 / 3
+    var = (330 + 10 * k0f**3 + 27 * k0f**2 + 17 * k0f - 90 * k0f**2 - 90 * k0f
+           + 150 * k0f) / 24
+    assert var < 0
+    r = trimfill(runecon.rma(np.zeros(5), [0.3, 0.2, 0.4, 0.02, 0.05]), side="left")
+    assert r.k0 == 0 and math.isnan(r.se_k0)
+
+
+@pytest.mark.parametrize("labels", [[0, 0, 1, 1, 2], [3, 1, 2, 0, 1, 1, 0], [5, 5, 5],
+                                    list(range(6))])
+def test_exact_permutations_are_all_distinct_orderings_in_order(labels):
+    """permutest's exact enumeration: every distinct ordering of the moderator groups once,
+    lexicographic (reference: itertools over all n! orderings, deduplicated and sorted)."""
+    import itertools
+    from runecon.sensitivity import _unique_perms
+    ref = sorted(set(itertools.permutations(labels)))
+    got = _unique_perms(labels)
+    n = len(labels)
+    counts = Counter(labels)
+    assert len(ref) == math.factorial(n) // math.prod(math.factorial(c) for c in counts.values())
+    assert [tuple(int(v) for v in row) for row in got] == ref
+
+
+#: metafor numbers printed by cat() with 7 significant digits: half a unit of the last digit
+CAT_7DIGITS_I2, CAT_7DIGITS_B = 5e-6, 5e-7
+
+
+def test_gosh_categorical_moderator_failed_subsets_counted_for_dl():
+    """Subsets that leave out a factor level are singular: counted as failed, as metafor.
+    Intercept-only steps of DL on those subsets gave NaN matrices and numpy's cond() raised
+    LinAlgError ("SVD did not converge"). metafor 3.8.1 (R 4.2.2), printed in the audit:
+    d <- data.frame(yi = c(-.9,-1.6,-1.3,-1.4,-.2,-.8,-1.6,0,-.5,-1.4),
+                    vi = c(.3,.2,.4,.02,.05,.007,.2,.004,.06,.07),
+                    g = strsplit("aabbbccddd", "")[[1]])
+    g <- gosh(rma(yi, vi, mods = ~ g, data = d, method = "DL"))
+    nrow(g$res) 848, sum(!g$fit) 443, mean(I2, na.rm) 72.77211, mean(intrcpt) -1.263651."""
+    d = pd.DataFrame({"yi": [-.9, -1.6, -1.3, -1.4, -.2, -.8, -1.6, 0.0, -.5, -1.4],
+                      "vi": [.3, .2, .4, .02, .05, .007, .2, .004, .06, .07],
+                      "g": list("aabbbccddd")})
+    res = runecon.rma("yi", "vi", mods="~ g", data=d, method="DL")
+    with pytest.warns(RuneconWarning, match="443 of 848"):
+        g = gosh(res)
+    assert len(g) == 848 and g.attrs["n_failed"] == 443
+    assert g["I2"].mean() == pytest.approx(72.77211, abs=CAT_7DIGITS_I2)
+    assert g["intrcpt"].mean() == pytest.approx(-1.263651, abs=CAT_7DIGITS_B)
+
+
+@pytest.mark.parametrize("refline", [float("nan"), float("inf"), "0"])
+def test_funnel_bad_refline_names_the_argument(refline):
+    res = runecon.rma([0.5, -0.2, 1.1], [0.04, 0.09, 0.25], method="FE")
+    with pytest.raises(InputError, match="'refline'"):
+        funnel_data(res, refline=refline)
