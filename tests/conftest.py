@@ -42,3 +42,17 @@ def rscript():
     if path is None:
         pytest.skip("Rscript not installed")
     return path
+
+
+# Property tests: reproducible in CI (same examples every run, no timing deadline on a shared
+# 2-core machine); locally hypothesis explores new examples on each run.
+try:
+    from hypothesis import settings as _hyp_settings
+
+    _hyp_settings.register_profile("ci", derandomize=True, deadline=None, database=None)
+    import os as _os
+
+    if _os.environ.get("CI"):
+        _hyp_settings.load_profile("ci")
+except ImportError:  # pragma: no cover
+    pass
