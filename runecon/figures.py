@@ -399,9 +399,10 @@ def race_time(fig):
             "predictions": df[keep].to_dict("records")}
 
 
-@figure("claims_ledger", "Claims ledger: the pooled estimates (as printed, 95% CI) that the "
+@figure("claims_ledger", "Claims ledger: the pooled SMDs (as printed, 95% CI) that the "
         "claims of the source articles cite by name (data/claims.csv evidence 'pooled:<id>'); "
-        "claims citing no specific pooled row, or rows without a CI, are listed in the JSON.",
+        "claims citing no specific pooled row, rows without a CI and rows that are not an SMD "
+        "(meta-regression slopes, differences of subgroups) are listed in the JSON.",
         ["data/claims.csv", "data/pooled.csv", BALSALOBRE, LLANOS_A, LLANOS_B],
         width="double", height=3.2)
 def claims_ledger(fig):
@@ -415,6 +416,12 @@ def claims_ledger(fig):
         ok = [p for p in ids if p in pooled.index
               and np.isfinite([pooled.at[p, "estimate"], pooled.at[p, "ci_lb"],
                                pooled.at[p, "ci_ub"]]).all()]
+        # one axis, one scale: slopes (per km/h, per ml/kg/min) and subgroup differences are
+        # not SMDs, so they are reported in the JSON but not drawn beside the pooled effects
+        other_scale = [p for p in ok if str(pooled.at[p, "metric"]).startswith("beta")]
+        if other_scale:
+            skipped[f"{cl['claim_id']} (not an SMD)"] = other_scale
+        ok = [p for p in ok if p not in other_scale]
         if not ok:
             skipped[cl["claim_id"]] = "no named pooled row with a CI" if ids or "pooled:" in \
                 str(cl["evidence"]) else "no pooled evidence"
