@@ -11,7 +11,7 @@ import math
 import numpy as np
 from scipy import special
 
-from ._design import design_from_terms, model_matrix, parse_formula
+from ._design import design_from_terms, model_matrix, needed_columns, parse_formula
 from ._rootfind import R_UNIROOT_TOL, RootNotBracketed, r_uniroot
 from .errors import ConvergenceError, InputError, TooFewStudiesError
 from .results import ConfintResult, PredictResult, RMAResult
@@ -608,7 +608,7 @@ def predict(res, newmods=None, level=None):
                     nd = pd.DataFrame(newmods)
             else:
                 nd = newmods
-            missing = [t.column for t in res.terms if t.column not in nd.columns]
+            missing = [c for c in needed_columns(res.terms) if c not in nd.columns]
             if missing:
                 raise InputError("newmods", f"needs values for {missing}")
             Xn, _ = design_from_terms(res.terms, nd, "newmods")
