@@ -61,7 +61,15 @@ class Variable:
         levs = self.levels if full else self.levels[1:]
         cols = [(vals == lev).astype(float) for lev in levs]
         M = np.column_stack(cols) if cols else np.empty((len(vals), 0))
-        return M, [f"{self.label}{lev}" for lev in levs]
+        return M, self.level_names(full)
+
+    def level_names(self, full=False):
+        if self.levels is None:
+            return [self.label]
+        # R names logical levels FALSE/TRUE (column xTRUE)
+        levs = self.levels if full else self.levels[1:]
+        return [f"{self.label}{str(lev).upper() if isinstance(lev, (bool, np.bool_)) else lev}"
+                for lev in levs]
 
 
 @dataclass(frozen=True)
@@ -99,8 +107,7 @@ class Term:
     def names(self):
         names = None
         for var, full in zip(self.variables, self.full):
-            bn = [var.label] if var.levels is None else \
-                [f"{var.label}{lev}" for lev in (var.levels if full else var.levels[1:])]
+            bn = var.level_names(full)
             names = bn if names is None else [f"{a}:{b}" for b in bn for a in names]
         return names
 

@@ -352,9 +352,10 @@ def rma(yi, vi=None, *, sei=None, mods=None, data=None, method="REML", test="z",
         Standard errors instead of ``vi`` (``vi = sei**2``).
     mods : array-like, DataFrame or str, optional
         Moderators: a k×m numeric array (an intercept is added), or a formula over
-        ``data`` such as ``"~ speed_kmh + method"``; categorical columns get treatment
-        contrasts with the first level (sorted, or the pandas Categorical order) as
-        reference, as R's ``factor()``.
+        ``data`` such as ``"~ speed_kmh + method"`` or ``"~ speed_kmh * method"``
+        (``+``, ``:`` interaction, ``*``, parentheses; columns as R's ``model.matrix``);
+        categorical columns get treatment contrasts with the first level (sorted, or the
+        pandas Categorical order) as reference, as R's ``factor()``.
     data : DataFrame, optional
         Where column names and formula terms are looked up.
     method : {"REML", "FE", "DL", "HE", "HS", "SJ", "ML", "EB", "PM"}

@@ -20,8 +20,8 @@ from runecon.errors import InputError
 
 REF = "metafor_formula.json"
 CASES = cases_by_name(REF)
-# 6 bcg formulas x (REML, DL) x (z, knha) + 2 Llanos-Lagos formulas x (z, t) + 15 model.matrix
-N_CASES = 6 * 2 * 2 + 2 * 2 + 15
+# 6 bcg formulas x (REML, DL) x (z, knha) + 2 Llanos-Lagos formulas x (z, t) + 17 model.matrix
+N_CASES = 6 * 2 * 2 + 2 * 2 + 17
 
 # Model matrices are exact products of data values and 0/1 indicators.
 ATOL_X = 0.0

@@ -81,10 +81,11 @@ for (f in c("~ speed_kmh * method", "~ method * speed_kmh")) for (tt in c("z", "
 ## model.matrix() column names (and values) on a small synthetic frame ------------------------
 toy <- data.frame(a = c(1, 2, 3, 4, 5, 6, 7), b = c(2, 5, 1, 7, 3, 3, 4),
                   f = c("x", "y", "z", "x", "y", "z", "x"), g = c("p", "p", "q", "q", "p", "q", "q"),
-                  stringsAsFactors = FALSE)
+                  h = c(TRUE, FALSE, FALSE, TRUE, TRUE, FALSE, TRUE), stringsAsFactors = FALSE)
 TOY_FORMULAS <- c("~ a * f", "~ f * a", "~ a:f", "~ f:a + g", "~ a:g + a:f", "~ a:b + g + f * a",
                   "~ f:g", "~ f * g", "~ b:a + a", "~ a * f * g", "~ a:b:f + b:a + f:g",
-                  "~ (a + b) * f", "~ factor(b) * a", "~ a * b", "~ g + f + g:f")
+                  "~ (a + b) * f", "~ factor(b) * a", "~ a * b", "~ g + f + g:f",
+                  "~ a * h", "~ h:f")
 for (f in TOY_FORMULAS) {
   X <- model.matrix(as.formula(f), toy)
   cases[[length(cases) + 1]] <- list(
