@@ -11,7 +11,7 @@ import math
 import numpy as np
 from scipy import special
 
-from ._design import design_from_terms, model_matrix, parse_formula
+from ._design import design_from_terms, model_matrix, needed_columns, parse_formula
 from ._rootfind import R_UNIROOT_TOL, RootNotBracketed, r_uniroot
 from .errors import ConvergenceError, InputError, TooFewStudiesError
 from .results import ConfintResult, PredictResult, RMAResult
@@ -352,9 +352,10 @@ def rma(yi, vi=None, *, sei=None, mods=None, data=None, method="REML", test="z",
         Standard errors instead of ``vi`` (``vi = sei**2``).
     mods : array-like, DataFrame or str, optional
         Moderators: a k×m numeric array (an intercept is added), or a formula over
-        ``data`` such as ``"~ speed_kmh + method"``; categorical columns get treatment
-        contrasts with the first level (sorted, or the pandas Categorical order) as
-        reference, as R's ``factor()``.
+        ``data`` such as ``"~ speed_kmh + method"`` or ``"~ speed_kmh * method"``
+        (``+``, ``:`` interaction, ``*``, parentheses; columns as R's ``model.matrix``);
+        categorical columns get treatment contrasts with the first level (sorted, or the
+        pandas Categorical order) as reference, as R's ``factor()``.
     data : DataFrame, optional
         Where column names and formula terms are looked up.
     method : {"REML", "FE", "DL", "HE", "HS", "SJ", "ML", "EB", "PM"}
@@ -608,7 +609,7 @@ def predict(res, newmods=None, level=None):
                     nd = pd.DataFrame(newmods)
             else:
                 nd = newmods
-            missing = [t.column for t in res.terms if t.column not in nd.columns]
+            missing = [c for c in needed_columns(res.terms) if c not in nd.columns]
             if missing:
                 raise InputError("newmods", f"needs values for {missing}")
             Xn, _ = design_from_terms(res.terms, nd, "newmods")

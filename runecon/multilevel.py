@@ -200,7 +200,7 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
         ``~ 1 | cluster/es_id`` with a unique es_id per row).
     mods : array-like, DataFrame or str, optional
         Moderators: k×m numeric array (an intercept is added) or a formula over ``data``
-        such as ``"~ year"``.
+        such as ``"~ year"`` or ``"~ speed_kmh * method"`` (as in :func:`runecon.rma`).
     data : DataFrame, optional
     method : {"REML", "ML"}
     test : {"z", "t"}

@@ -182,7 +182,7 @@ def test_formula_left_hand_side_and_errors():
     with pytest.raises(InputError, match="column 'pace'.*not in data"):
         rma(None, mods="g ~ pace", data=df)
     with pytest.raises(InputError, match="not supported"):
-        rma(None, mods="g ~ speed:g", data=df)
+        rma(None, mods="g ~ I(speed^2)", data=df)
     df.loc[3, "speed"] = np.nan
     with pytest.raises(InputError, match="row 4"):
         rma(None, mods="g ~ speed", data=df)
