@@ -146,20 +146,22 @@ def _crit(level, df=None):
     return -float(special.stdtrit(df, alpha / 2.0))
 
 
-def _coef_tests(beta, vb, df, level):
+def _coef_tests(beta, vb, df, level, btt=None):
     """Wald tests of the coefficients as metafor's rma.uni / rma.mv: se, zval, pval, CI and
-    the omnibus test QM of all but the intercept (of the intercept alone when p = 1); z and
-    chi-squared when ``df`` is None, else t and F (QM / m) with ``df`` residual df.
+    the omnibus test QM of the coefficients ``btt`` (0-based; default all but the intercept,
+    the intercept alone when p = 1); z and chi-squared when ``df`` is None, else t and F
+    (QM / m) with ``df`` residual df.
 
     Returns se, zval, pval, ci_lb, ci_ub, QM, QMp, QMdf, btt.
     """
     p = beta.shape[0]
-    btt = list(range(1, p)) if p > 1 else [0]
+    if btt is None:
+        btt = list(range(1, p)) if p > 1 else [0]
     m = len(btt)
     se = np.sqrt(np.diag(vb))
     zval = beta / se
-    if p == 1:
-        QM = float(beta[0] ** 2 / vb[0, 0])
+    if m == 1:
+        QM = float(beta[btt[0]] ** 2 / vb[btt[0], btt[0]])
     else:
         bb = beta[btt]
         QM = float(bb @ np.linalg.solve(vb[np.ix_(btt, btt)], bb))
@@ -172,6 +174,44 @@ def _coef_tests(beta, vb, df, level):
         pval = 2.0 * special.ndtr(-np.abs(zval))
     crit = _crit(level, df)
     return se, zval, pval, beta - crit * se, beta + crit * se, QM, QMp, (m, df), tuple(btt)
+
+
+def _set_btt(btt, names):
+    """0-based indices of the coefficients in metafor's ``btt`` (sorted, unique).
+
+    Integers are 0-based positions; a single string selects every coefficient whose name
+    equals it or contains a match of it as a regular expression (R's ``grep(btt, names)``,
+    as metafor's ``.set.btt``); a sequence of strings gives exact coefficient names.
+    """
+    import re
+    p = len(names)
+    if isinstance(btt, str):
+        try:
+            pat = re.compile(btt)
+        except re.error as e:
+            raise InputError("btt", f"is not a valid regular expression ({e})") from None
+        idx = [j for j, n in enumerate(names) if n == btt or pat.search(n)]
+        if not idx:
+            raise InputError("btt", f"{btt!r} matches no coefficient; coefficients are {list(names)}")
+        return idx
+    items = list(btt) if np.ndim(btt) else [btt]
+    if not items:
+        raise InputError("btt", "is empty; give at least one coefficient")
+    idx = []
+    for j in items:
+        if isinstance(j, str):
+            if j not in names:
+                raise InputError("btt", f"unknown coefficient {j!r}; coefficients are {list(names)}")
+            idx.append(names.index(j))
+        elif isinstance(j, (int, np.integer)) and not isinstance(j, (bool, np.bool_)):
+            if not 0 <= j < p:
+                raise InputError("btt", f"position {j} is out of range; positions are 0-based, "
+                                        f"0..{p - 1} for the coefficients {list(names)}")
+            idx.append(int(j))
+        else:
+            raise InputError("btt", f"must hold 0-based integer positions or coefficient names, "
+                                    f"got {j!r}")
+    return sorted(set(idx))
 
 
 # --------------------------------------------------------------------------- tau2
@@ -337,7 +377,7 @@ def _ll_at(tau2, y, v, X, method):
 
 # --------------------------------------------------------------------------- rma
 def rma(yi, vi=None, *, sei=None, mods=None, data=None, method="REML", test="z", level=95,
-        slab=None, tau2=None, control=None):
+        slab=None, tau2=None, control=None, btt=None):
     """Fit a fixed- or random-effects meta-analysis or meta-regression (metafor's ``rma``).
 
     Parameters
@@ -373,6 +413,13 @@ def rma(yi, vi=None, *, sei=None, mods=None, data=None, method="REML", test="z",
     control : dict, optional
         ``threshold`` (1e-5), ``maxiter`` (100), ``stepadj`` (1), ``tau2_init``,
         ``tau2_max`` (PM search bound), ``ll0check`` (True), as metafor's ``control``.
+    btt : int, str or sequence of int or str, optional
+        The coefficients tested by the omnibus test ``QM`` (metafor's ``btt``). Integers
+        are **0-based** positions in ``coef_names`` (metafor's are 1-based: ``btt=2:3`` in
+        R is ``btt=[1, 2]`` here); a sequence of strings gives coefficient names; a single
+        string selects every coefficient whose name contains it (a regular expression, as
+        R's ``grep``, e.g. ``"alloc"``) or equals it. Default: all but the intercept (the
+        intercept alone in an intercept-only model). Printed 1-based, as metafor does.
 
     Returns
     -------
@@ -387,6 +434,8 @@ def rma(yi, vi=None, *, sei=None, mods=None, data=None, method="REML", test="z",
         Fewer studies than the estimator needs (k >= p + 1 to estimate tau2).
     ConvergenceError
         An iterative estimator (ML, REML, EB, PM) did not converge.
+    InputError
+        ``btt`` empty, out of range or naming no coefficient.
 
     Notes
     -----
@@ -443,6 +492,8 @@ def rma(yi, vi=None, *, sei=None, mods=None, data=None, method="REML", test="z",
 
     X, names = model_matrix(mods, terms, data, k)
     p = X.shape[1]
+    if btt is not None:
+        btt = _set_btt(btt, list(names))
 
     if tau2 is not None:
         if method == "FE":
@@ -483,10 +534,11 @@ def rma(yi, vi=None, *, sei=None, mods=None, data=None, method="REML", test="z",
                 out.append(lab)
             labels = tuple(out)
 
-    return _fit(y, v, X, names, labels, method, test, level, tau2, con, terms)
+    return _fit(y, v, X, names, labels, method, test, level, tau2, con, terms, btt=btt)
 
 
-def _fit(y, v, X, names, labels, method, test, level, tau2_fix, con, terms, need_r2=True):
+def _fit(y, v, X, names, labels, method, test, level, tau2_fix, con, terms, need_r2=True,
+         btt=None):
     k, p = X.shape
     p1 = p == 1
     iters = None
@@ -518,7 +570,7 @@ def _fit(y, v, X, names, labels, method, test, level, tau2_fix, con, terms, need
             s2w = 1.0
         vb = s2w * vb
     df = k - p if test != "z" else None
-    se, zval, pval, ci_lb, ci_ub, QM, QMp, QMdf, btt = _coef_tests(beta, vb, df, level)
+    se, zval, pval, ci_lb, ci_ub, QM, QMp, QMdf, btt = _coef_tests(beta, vb, df, level, btt)
 
     # heterogeneity
     if k > p:
@@ -644,17 +696,30 @@ def predict(res, newmods=None, level=None):
 
 
 # --------------------------------------------------------------------------- confint
-def confint(res, level=None):
-    """Q-profile confidence intervals for tau2, tau, I2 and H2 (metafor's confint.rma.uni).
+def confint(res, level=None, fixed=False, random=True):
+    """Q-profile confidence intervals for tau2, tau, I2 and H2 (metafor's confint.rma.uni),
+    with ``fixed=True`` also the coefficients' Wald CIs.
 
     See :meth:`RMAResult.confint`.
     """
+    if not (fixed or random):
+        raise InputError("random", "at least one of fixed and random must be True")
+    level = res.level if level is None else _level(level)
+    fx = {}
+    if fixed:
+        crit = _crit(level, res.k - res.p if res.test != "z" else None)
+        b = np.asarray(res.beta, dtype=float)
+        se = np.atleast_1d(np.asarray(res.se, dtype=float))
+        fx = dict(coef_names=tuple(res.coef_names), beta=b.copy(), beta_lb=b - crit * se,
+                  beta_ub=b + crit * se)
+    if not random:
+        return ConfintResult(level, *([None] * 12), **fx)
     if res.method == "FE":
         raise InputError("method", "confint() needs a random-effects model; this one was fitted "
-                                   "with method='FE'")
+                                   "with method='FE'; confint(fixed=True, random=False) gives "
+                                   "the coefficients' CIs")
     if res.tau2_fixed:
         raise InputError("tau2", "confint() needs an estimated tau2; this model fixed tau2")
-    level = res.level if level is None else _level(level)
     alpha = (100.0 - level) / 100.0
     k, p = res.k, res.p
     y, v, X = res.yi, res.vi, res.X
@@ -708,5 +773,5 @@ def confint(res, level=None):
         tau_ub=math.sqrt(ub) if ub >= 0 else float("nan"),
         I2=res.I2, I2_lb=100.0 * lb / (vt + lb), I2_ub=100.0 * ub / (vt + ub),
         H2=res.H2, H2_lb=lb / vt + 1.0, H2_ub=ub / vt + 1.0,
-        lb_sign=lb_sign, ub_sign=ub_sign, ci_null=ci_null,
+        lb_sign=lb_sign, ub_sign=ub_sign, ci_null=ci_null, **fx,
     )

@@ -77,6 +77,19 @@ def _coef_row(b, se, stat, p, lb, ub, df=None):
             + [_pv(p), _f(lb), _f(ub), _stars(p)])
 
 
+def _format_btt(btt):
+    """metafor's .format.btt: 1-based, runs of consecutive positions as "a:b", comma-joined
+    ((1, 2, 4) -> "2:3,5")."""
+    idx = sorted(i + 1 for i in btt)
+    parts, start = [], 0
+    for j in range(1, len(idx) + 1):
+        if j == len(idx) or idx[j] != idx[j - 1] + 1:
+            run = idx[start:j]
+            parts.append(str(run[0]) if len(run) == 1 else f"{run[0]}:{run[-1]}")
+            start = j
+    return ",".join(parts)
+
+
 class _ModelDisplay:
     """Shared by RMAResult and RMAMVResult: the heterogeneity and moderator tests, the
     coefficient table (text and HTML) and the coefficient frame, as metafor prints them."""
@@ -98,8 +111,7 @@ class _ModelDisplay:
         return f"{q}(df = {self.k - self.p}) = {_f(self.QE)}, p-val {_pv(self.QEp, eq=True)}"
 
     def _qm_line(self):
-        idx = [i + 1 for i in self.btt]
-        which = (f"coefficient {idx[0]}" if len(idx) == 1 else f"coefficients {idx[0]}:{idx[-1]}")
+        which = ("coefficient " if len(self.btt) == 1 else "coefficients ") + _format_btt(self.btt)
         if self.test == "z":
             stat = f"QM(df = {self.QMdf[0]}) = {_f(self.QM)}"
         else:
@@ -231,8 +243,20 @@ class RMAResult(_ModelDisplay):
         from .models import predict
         return predict(self, newmods=newmods, level=level)
 
-    def confint(self, level=None):
+    def confint(self, level=None, fixed=False, random=True):
         """Q-profile confidence intervals for tau2, tau, I2 and H2 (metafor's confint).
+
+        Parameters
+        ----------
+        level : float, optional
+            Confidence level in percent (default: the model's).
+        fixed : bool
+            Also give the coefficients with their Wald CIs (metafor's ``fixed=TRUE``:
+            beta ± crit · se, crit from t with k - p df under the t-based tests; equal to
+            ``ci_lb``/``ci_ub`` at the model's level).
+        random : bool
+            Give the tau2/tau/I2/H2 intervals (False: coefficients only, which also works
+            for a fixed-effects model or a fixed tau2, as metafor's ``random=FALSE``).
 
         Notes
         -----
@@ -242,7 +266,7 @@ class RMAResult(_ModelDisplay):
         reported at the bound with ``lb_sign``/``ub_sign`` set as metafor does.
         """
         from .models import confint
-        return confint(self, level=level)
+        return confint(self, level=level, fixed=fixed, random=random)
 
     # ------------------------------------------------------------------ display
     def _title(self):
@@ -350,31 +374,46 @@ class PredictResult:
 
 @dataclass(frozen=True, eq=False)
 class ConfintResult:
-    """Q-profile confidence intervals for tau2, tau, I2 (percent) and H2.
+    """Q-profile confidence intervals for tau2, tau, I2 (percent) and H2, and with
+    ``confint(fixed=True)`` the coefficients' CIs (metafor's ``confint(res, fixed = TRUE)``).
 
     ``lb_sign``/``ub_sign`` are "<" or ">" when a limit lies outside the searched interval
     and is reported at its bound (as metafor prints them); ``ci_null`` is True when the
-    whole interval is at tau2 = 0.
+    whole interval is at tau2 = 0. ``coef_names``, ``beta``, ``beta_lb``, ``beta_ub`` are
+    None unless ``fixed=True``; the tau2 ... H2 fields are None when ``random=False``.
     """
 
     level: float
-    tau2: float
-    tau2_lb: float
-    tau2_ub: float
-    tau: float
-    tau_lb: float
-    tau_ub: float
-    I2: float
-    I2_lb: float
-    I2_ub: float
-    H2: float
-    H2_lb: float
-    H2_ub: float
+    tau2: float | None
+    tau2_lb: float | None
+    tau2_ub: float | None
+    tau: float | None
+    tau_lb: float | None
+    tau_ub: float | None
+    I2: float | None
+    I2_lb: float | None
+    I2_ub: float | None
+    H2: float | None
+    H2_lb: float | None
+    H2_ub: float | None
     lb_sign: str = ""
     ub_sign: str = ""
     ci_null: bool = False
+    coef_names: tuple | None = None
+    beta: np.ndarray | None = None
+    beta_lb: np.ndarray | None = None
+    beta_ub: np.ndarray | None = None
 
     _ROWS = (("tau^2", "tau2"), ("tau", "tau"), ("I^2(%)", "I2"), ("H^2", "H2"))
+    _HEADER = ["estimate", "ci.lb", "ci.ub"]
+
+    @property
+    def has_random(self) -> bool:
+        return self.tau2 is not None
+
+    @property
+    def has_fixed(self) -> bool:
+        return self.coef_names is not None
 
     def _rows(self):
         out = []
@@ -383,20 +422,40 @@ class ConfintResult:
                         self.ub_sign + _f(getattr(self, key + "_ub"))])
         return out
 
+    def _fixed_rows(self):
+        return [[_f(b), _f(lb), _f(ub)] for b, lb, ub in zip(self.beta, self.beta_lb, self.beta_ub)]
+
     def __str__(self):
-        return ("\n" + _table(["estimate", "ci.lb", "ci.ub"], self._rows(),
-                              [""] + [r[0] for r in self._ROWS]) + "\n")
+        blocks = []
+        if self.has_fixed:
+            blocks.append(_table(self._HEADER, self._fixed_rows(), [""] + list(self.coef_names)))
+        if self.has_random:
+            blocks.append(_table(self._HEADER, self._rows(), [""] + [r[0] for r in self._ROWS]))
+        return "\n" + "\n\n".join(blocks) + "\n"
 
     def _repr_html_(self):
-        return _html_table(["estimate", "ci.lb", "ci.ub"], self._rows(), [r[0] for r in self._ROWS])
+        parts = []
+        if self.has_fixed:
+            parts.append(_html_table(self._HEADER, self._fixed_rows(), list(self.coef_names)))
+        if self.has_random:
+            parts.append(_html_table(self._HEADER, self._rows(), [r[0] for r in self._ROWS]))
+        return "".join(parts)
 
     def to_frame(self):
-        """Rows tau2, tau, I2, H2 with columns estimate, ci_lb, ci_ub (metafor's
-        ``confint(res)$random``)."""
+        """Columns estimate, ci_lb, ci_ub; rows the coefficients (with ``fixed=True``,
+        metafor's ``confint(res, fixed = TRUE)$fixed``) followed by tau2, tau, I2, H2
+        (``$random``)."""
         import pandas as pd
-        df = pd.DataFrame([[getattr(self, k), getattr(self, k + "_lb"), getattr(self, k + "_ub")]
-                           for _, k in self._ROWS], columns=["estimate", "ci_lb", "ci_ub"],
-                          index=pd.Index([r[1] for r in self._ROWS], name="parameter"))
+        rows, index = [], []
+        if self.has_fixed:
+            rows += [list(r) for r in zip(self.beta, self.beta_lb, self.beta_ub)]
+            index += list(self.coef_names)
+        if self.has_random:
+            rows += [[getattr(self, k), getattr(self, k + "_lb"), getattr(self, k + "_ub")]
+                     for _, k in self._ROWS]
+            index += [r[1] for r in self._ROWS]
+        df = pd.DataFrame(rows, columns=["estimate", "ci_lb", "ci_ub"],
+                          index=pd.Index(index, name="parameter"), dtype=float)
         df.attrs.update({"level": self.level, "lb_sign": self.lb_sign, "ub_sign": self.ub_sign,
                          "ci_null": self.ci_null})
         return df
