@@ -32,6 +32,9 @@ _GRAD_TOL = 1e-6
 _STEP_TOL = 1e-10
 #: relative size of a full Newton step whose log-likelihood change is below rounding
 _ROUNDING_STEP = 1e-6
+#: relative distance to an earlier start's optimum at which a Newton path is merged
+#: with it (quadratic convergence: the remaining error would square at each step)
+_MERGE = 1e-4
 
 
 # --------------------------------------------------------------------------- likelihood
@@ -212,10 +215,13 @@ class _NestedLikelihood:
         return st["ll"], grad, H, F
 
 
-def _ascend(lik, full, free, x, scale, maxiter=200):
+def _ascend(lik, full, free, x, scale, maxiter=200, known=()):
     """Projected Newton ascent from x (free components, >= 0): Newton steps with the exact
     Hessian where it is negative definite, Fisher scoring steps otherwise, step halving so
-    the log-likelihood never decreases, components that cross 0 clipped to it."""
+    the log-likelihood never decreases, components that cross 0 clipped to it.
+
+    ``known``: optima (x, ll, g, step) of earlier starts; a Newton iterate within
+    ``_MERGE`` (relative) of one of them is in its quadratic basin, which is returned."""
     ll, g, H, F = lik.ll(full(x), derivs=3)
     step, it = np.inf, 0
     for it in range(1, maxiter + 1):
@@ -251,6 +257,10 @@ def _ascend(lik, full, free, x, scale, maxiter=200):
         ll, g, H, F = lik.ll(full(x), derivs=3)
         if step <= _STEP_TOL * (scale + float(np.max(x))):
             break
+        if newton:
+            for xk, llk, gk, stepk in known:
+                if np.max(np.abs(x - xk)) <= _MERGE * (scale + float(np.max(xk))):
+                    return xk, llk, gk, it, stepk
     return x, ll, g, it, step
 
 
@@ -277,10 +287,11 @@ def _maximise(lik, fixed, scale):
     starts = [np.full(len(free), f * scale) for f in (0.02, 0.3, 2.0)]
     if len(free) == 2:
         starts += [np.array([scale, 0.01 * scale]), np.array([0.01 * scale, scale])]
-    best, iters = None, 0
+    best, iters, known = None, 0, []
     for x0 in starts:
-        x, ll, g, it, step = _ascend(lik, full, free, x0, scale)
+        x, ll, g, it, step = _ascend(lik, full, free, x0, scale, known=known)
         iters += it
+        known.append((x, ll, g, step))
         if best is None or ll > best[1]:
             best = (x, ll, g, step)
     x, ll, g, step = best
