@@ -230,12 +230,13 @@ def _ascend(lik, full, free, x, scale, maxiter=200, known=()):
             step = 0.0
             break
         fi = [free[j] for j in act]
-        Hf = H[np.ix_(fi, fi)]
-        newton = bool(np.all(np.linalg.eigvalsh(Hf) < 0))
+        Hf = H[fi][:, fi]
+        # negative definite (1x1 or 2x2): leading minors alternate in sign
+        newton = bool(Hf[0, 0] < 0 and (len(fi) == 1 or Hf[0, 0] * Hf[1, 1] - Hf[0, 1] ** 2 > 0))
         if newton:
             d = -np.linalg.solve(Hf, g[fi])
         else:
-            d = np.linalg.solve(F[np.ix_(fi, fi)], g[fi])
+            d = np.linalg.solve(F[fi][:, fi], g[fi])
         t = 1.0
         while True:
             xn = x.copy()
@@ -268,7 +269,8 @@ def _maximise(lik, fixed, scale):
     """Maximise lik over sigma2 >= 0 with the components in ``fixed`` (index -> value) held.
 
     Projected Newton/Fisher-scoring ascent (:func:`_ascend`) from several starts, the best
-    log-likelihood kept; optima on the boundary are reported at exactly 0. The projected
+    log-likelihood kept (a path entering an earlier optimum's quadratic basin is merged with
+    it); optima on the boundary are reported at exactly 0. The projected
     gradient (scaled by sigma2 + mean vi) must be below ``_GRAD_TOL``, else
     ConvergenceError.
     """
@@ -382,7 +384,10 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
     2014, doi:10.1037/a0032968). sigma2 maximises the REML (or ML) log-likelihood as in
     metafor (Viechtbauer 2010, doi:10.18637/jss.v036.i03), here by projected Newton steps
     with the exact Hessian (Fisher scoring where it is not negative definite) from five
-    starts, keeping the best; the projected gradient is checked, and optima on the boundary
+    starts, keeping the best (a start whose Newton path reaches an earlier start's optimum
+    is merged with it); the likelihood and its derivatives are evaluated in closed form per
+    cluster (nested Sherman-Morrison, O(k); see ``_NestedLikelihood``) without k×k
+    matrices. The projected gradient is checked, and optima on the boundary
     are reported as exactly 0 (metafor's optimisers stop near it, e.g. at 1e-10). beta is the
     GLS estimate with vb = (X'M^-1 X)^-1. QE = y'P0 y with P0 built from W = diag(1/vi).
     Multilevel I² per level: 100 sigma2_l / (sigma2_1 + sigma2_2 + vt) with the typical
