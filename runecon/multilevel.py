@@ -27,6 +27,14 @@ _LOG2PI = math.log(2.0 * math.pi)
 #: projected-gradient tolerance of the variance-component optimum, scaled by
 #: (sigma2 + mean vi): a maximum that does not meet it raises ConvergenceError
 _GRAD_TOL = 1e-6
+#: relative step below which the sigma2 iteration stops (Newton converges quadratically:
+#: the next step would be ~1e-20)
+_STEP_TOL = 1e-10
+#: relative size of a full Newton step whose log-likelihood change is below rounding
+_ROUNDING_STEP = 1e-6
+#: relative distance to an earlier start's optimum at which a Newton path is merged
+#: with it (quadratic convergence: the remaining error would square at each step)
+_MERGE = 1e-4
 
 
 # --------------------------------------------------------------------------- likelihood
@@ -86,10 +94,134 @@ class _Likelihood:
         return ll, grad, H, F
 
 
-def _ascend(lik, full, free, x, scale, maxiter=200):
+class _NestedLikelihood:
+    """(RE)ML log-likelihood of ``~ 1 | cluster/es_id`` in closed form, O(k) per evaluation.
+
+    Same interface and values as :class:`_Likelihood` with G = (Z1 Z1', Z2 Z2') for
+    effect-size units (Z2) nested in clusters (Z1), but without k×k matrices. With
+    W = diag(1/vi), A = W^-1 + s2 Z2 Z2' and M = A + s1 Z1 Z1', two nested Sherman-Morrison
+    steps give, with n_e = 1'W_e 1 (unit e), d_e = 1 + s2 n_e, g_e = n_e / d_e,
+    m_j = sum_(e in j) g_e, f_j = 1 + s1 m_j and the group sums S_e(a) = 1'W_e a,
+    T_j(a) = sum_(e in j) S_e(a) / d_e:
+    a'M^-1 b = a'W b - s2 sum_e S_e(a) S_e(b) / d_e - s1 sum_j T_j(a) T_j(b) / f_j,
+    log|M| = sum log vi + sum_e log d_e + sum_j log f_j, Z1'M^-1 B = T(B) / f,
+    Z2'M^-1 B = S(B) / d - g s1 T(B)[j(e)] / f[j(e)], Z1'M^-1 Z1 = diag(m / f),
+    Z1'M^-1 Z2 = [j = j(e)] g_e / f_j, Z2'M^-1 Z2 = diag(g) - s1 [j(e) = j(e')] g_e g_e' / f_j
+    (Searle, Casella & McCulloch 1992, Variance Components, ch. 6 and app. M for the
+    derivatives; the same formulas as :class:`_Likelihood`).
+    """
+
+    def __init__(self, y, v, X, c_codes, e_codes, reml):
+        order = np.lexsort((e_codes, c_codes))          # rows grouped by cluster, then unit
+        Q, R = np.linalg.qr(X)
+        self.y, self.v, self.R, self.reml = y, v, R, reml
+        k, p = X.shape
+        self.p = p
+        logdet_xtx = 2.0 * np.log(np.abs(np.diag(R))).sum()
+        self.logdet_xtx = logdet_xtx
+        self.const = (-0.5 * (k - p) * _LOG2PI + 0.5 * logdet_xtx) if reml \
+            else -0.5 * k * _LOG2PI
+        cs, es = c_codes[order], e_codes[order]
+        w = 1.0 / v[order]
+        B = np.column_stack([Q[order], y[order]])
+        self.e_start = np.flatnonzero(np.r_[True, es[1:] != es[:-1]])   # units: row starts
+        unit_c = cs[self.e_start]                                        # cluster of each unit
+        self.c_start = np.flatnonzero(np.r_[True, unit_c[1:] != unit_c[:-1]])
+        self.unit_c = np.repeat(np.arange(self.c_start.size),
+                                np.diff(np.r_[self.c_start, unit_c.size]))
+        WB = B * w[:, None]
+        self.BWB = B.T @ WB
+        self.SB = np.add.reduceat(WB, self.e_start, axis=0)             # S(B), units × (p+1)
+        self.n = np.add.reduceat(w, self.e_start)
+        self.sum_logv = float(np.log(v).sum())
+        self._cache = (None, None)
+
+    def _csum(self, a):
+        return np.add.reduceat(a, self.c_start, axis=0)
+
+    def _state(self, s):
+        key = (float(s[0]), float(s[1]))
+        if self._cache[0] == key:
+            return self._cache[1]
+        s1, s2 = key
+        p = self.p
+        d = 1.0 + s2 * self.n
+        g = self.n / d
+        m = self._csum(g)
+        f = 1.0 + s1 * m
+        Sd = self.SB / d[:, None]
+        T = self._csum(Sd)
+        C = self.BWB - s2 * (self.SB.T @ Sd) - s1 * (T.T @ (T / f[:, None]))
+        A = C[:p, :p]
+        La = np.linalg.cholesky(A)
+        Ai = np.linalg.inv(A)
+        b = C[:p, p]
+        bhat = Ai @ b
+        yPy = C[p, p] - b @ bhat
+        logdetM = self.sum_logv + np.log(d).sum() + np.log(f).sum()
+        ll = self.const - 0.5 * logdetM - 0.5 * yPy
+        if self.reml:
+            ll -= 0.5 * (2.0 * np.log(np.diag(La)).sum() + self.logdet_xtx)
+        st = dict(s1=s1, s2=s2, d=d, g=g, m=m, f=f, Sd=Sd, T=T, Ai=Ai, b=b, bhat=bhat,
+                  ll=float(ll))
+        self._cache = (key, st)
+        return st
+
+    def beta_parts(self, s):
+        """(Q'M^-1 Q)^-1 and Q'M^-1 y at s."""
+        st = self._state(s)
+        return st["Ai"], st["b"]
+
+    def ll(self, s, derivs=0):
+        st = self._state(s)
+        if derivs == 0:
+            return st["ll"]
+        p, reml, uc = self.p, self.reml, self.unit_c
+        g, f, m, s1, Ai, T = st["g"], st["f"], st["m"], st["s1"], st["Ai"], st["T"]
+        fu = f[uc]
+        gu = g / fu
+        # N_i = Z_i'M^-1 [Q, y] C = [Z_i'M^-1 Q, Z_i'P y] with C = [[I, -bhat], [0, 1]]
+        C = np.eye(p + 1)
+        C[:p, p] = -st["bhat"]
+        N = ((T / f[:, None]) @ C, (st["Sd"] - (s1 * gu)[:, None] * T[uc]) @ C)
+        NN = [n.T @ n for n in N]
+        # N_i' K_ij N_j with K_ij = Z_i'M^-1 Z_j (closed forms in the class docstring)
+        mf = m / f
+        G1 = g[:, None] * N[1]
+        cs = self._csum(G1)
+        KN = {(0, 0): (N[0] * mf[:, None]).T @ N[0],
+              (0, 1): (N[0] / f[:, None]).T @ cs,
+              (1, 1): G1.T @ N[1] - s1 * (cs.T @ (cs / f[:, None]))}
+        g2 = g * g
+        cg2 = self._csum(g2) / f
+        K2 = {(0, 0): mf @ mf, (0, 1): gu @ gu,
+              (1, 1): g2.sum() - 2.0 * s1 * (g2 @ gu) + s1 * s1 * (cg2 @ cg2)}
+        tr = [mf.sum(), g.sum() - s1 * (g @ gu)]           # tr(M^-1 G_i)
+        LL = [nn[:p, :p] for nn in NN]
+        if reml:                                            # tr(P G_i)
+            tr = [tr[i] - np.sum(Ai * LL[i]) for i in range(2)]
+        grad = np.array([0.5 * (NN[i][p, p] - tr[i]) for i in range(2)])
+        if derivs == 1:
+            return st["ll"], grad
+        Lz = [nn[:p, p] for nn in NN]
+        AL = [Ai @ LL[0], Ai @ LL[1]]
+        H, F = np.empty((2, 2)), np.empty((2, 2))
+        for i, j in ((0, 0), (0, 1), (1, 1)):
+            fro = K2[i, j]
+            if reml:
+                fro += -2.0 * np.sum(KN[i, j][:p, :p] * Ai) + np.sum(AL[i] * AL[j].T)
+            F[i, j] = F[j, i] = 0.5 * fro
+            H[i, j] = H[j, i] = F[i, j] - (KN[i, j][p, p] - Lz[i] @ Ai @ Lz[j])
+        return st["ll"], grad, H, F
+
+
+def _ascend(lik, full, free, x, scale, maxiter=200, known=()):
     """Projected Newton ascent from x (free components, >= 0): Newton steps with the exact
     Hessian where it is negative definite, Fisher scoring steps otherwise, step halving so
-    the log-likelihood never decreases, components that cross 0 clipped to it."""
+    the log-likelihood never decreases, components that cross 0 clipped to it.
+
+    ``known``: optima (x, ll, g, step) of earlier starts; a Newton iterate within
+    ``_MERGE`` (relative) of one of them is in its quadratic basin, which is returned."""
     ll, g, H, F = lik.ll(full(x), derivs=3)
     step, it = np.inf, 0
     for it in range(1, maxiter + 1):
@@ -98,17 +230,24 @@ def _ascend(lik, full, free, x, scale, maxiter=200):
             step = 0.0
             break
         fi = [free[j] for j in act]
-        Hf = H[np.ix_(fi, fi)]
-        if np.all(np.linalg.eigvalsh(Hf) < 0):
+        Hf = H[fi][:, fi]
+        # negative definite (1x1 or 2x2): leading minors alternate in sign
+        newton = bool(Hf[0, 0] < 0 and (len(fi) == 1 or Hf[0, 0] * Hf[1, 1] - Hf[0, 1] ** 2 > 0))
+        if newton:
             d = -np.linalg.solve(Hf, g[fi])
         else:
-            d = np.linalg.solve(F[np.ix_(fi, fi)], g[fi])
+            d = np.linalg.solve(F[fi][:, fi], g[fi])
         t = 1.0
         while True:
             xn = x.copy()
             xn[act] = np.maximum(x[act] + t * d, 0.0)
             lln = lik.ll(full(xn))
             if lln >= ll or t < 1e-10:
+                break
+            if t == 1.0 and newton and np.max(np.abs(xn - x)) <= _ROUNDING_STEP * (scale + np.max(x)):
+                # a full Newton step this small on a concave model ascends in exact
+                # arithmetic: a lower ll is rounding, so take it (quadratic convergence)
+                lln = ll
                 break
             t /= 2.0
         if lln < ll:                      # no ascent possible along d: at the optimum
@@ -117,8 +256,12 @@ def _ascend(lik, full, free, x, scale, maxiter=200):
         step = float(np.max(np.abs(xn - x)))
         x = xn
         ll, g, H, F = lik.ll(full(x), derivs=3)
-        if step <= 1e-13 * (scale + float(np.max(x))):
+        if step <= _STEP_TOL * (scale + float(np.max(x))):
             break
+        if newton:
+            for xk, llk, gk, stepk in known:
+                if np.max(np.abs(x - xk)) <= _MERGE * (scale + float(np.max(xk))):
+                    return xk, llk, gk, it, stepk
     return x, ll, g, it, step
 
 
@@ -126,7 +269,8 @@ def _maximise(lik, fixed, scale):
     """Maximise lik over sigma2 >= 0 with the components in ``fixed`` (index -> value) held.
 
     Projected Newton/Fisher-scoring ascent (:func:`_ascend`) from several starts, the best
-    log-likelihood kept; optima on the boundary are reported at exactly 0. The projected
+    log-likelihood kept (a path entering an earlier optimum's quadratic basin is merged with
+    it); optima on the boundary are reported at exactly 0. The projected
     gradient (scaled by sigma2 + mean vi) must be below ``_GRAD_TOL``, else
     ConvergenceError.
     """
@@ -145,10 +289,11 @@ def _maximise(lik, fixed, scale):
     starts = [np.full(len(free), f * scale) for f in (0.02, 0.3, 2.0)]
     if len(free) == 2:
         starts += [np.array([scale, 0.01 * scale]), np.array([0.01 * scale, scale])]
-    best, iters = None, 0
+    best, iters, known = None, 0, []
     for x0 in starts:
-        x, ll, g, it, step = _ascend(lik, full, free, x0, scale)
+        x, ll, g, it, step = _ascend(lik, full, free, x0, scale, known=known)
         iters += it
+        known.append((x, ll, g, step))
         if best is None or ll > best[1]:
             best = (x, ll, g, step)
     x, ll, g, step = best
@@ -239,7 +384,10 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
     2014, doi:10.1037/a0032968). sigma2 maximises the REML (or ML) log-likelihood as in
     metafor (Viechtbauer 2010, doi:10.18637/jss.v036.i03), here by projected Newton steps
     with the exact Hessian (Fisher scoring where it is not negative definite) from five
-    starts, keeping the best; the projected gradient is checked, and optima on the boundary
+    starts, keeping the best (a start whose Newton path reaches an earlier start's optimum
+    is merged with it); the likelihood and its derivatives are evaluated in closed form per
+    cluster (nested Sherman-Morrison, O(k); see ``_NestedLikelihood``) without k×k
+    matrices. The projected gradient is checked, and optima on the boundary
     are reported as exactly 0 (metafor's optimisers stop near it, e.g. at 1e-10). beta is the
     GLS estimate with vb = (X'M^-1 X)^-1. QE = y'P0 y with P0 built from W = diag(1/vi).
     Multilevel I² per level: 100 sigma2_l / (sigma2_1 + sigma2_2 + vt) with the typical
@@ -283,9 +431,6 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
     if len(labels) != k:
         raise InputError("slab", f"has length {len(labels)} but yi has length {k}")
 
-    Z1 = (c_codes[:, None] == np.arange(n1)[None, :]).astype(float)
-    Z2 = (e_codes[:, None] == np.arange(n2)[None, :]).astype(float)
-    G = (Z1 @ Z1.T, Z2 @ Z2.T)
     fixed = {}
     if sigma2 is not None:
         try:
@@ -295,7 +440,7 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
             raise InputError("sigma2", "must be a pair such as (None, 0.0): None = estimate") from None
         if len(pair) != 2 or not all(np.isfinite(u) and u >= 0 for u in fixed.values()):
             raise InputError("sigma2", "must be a pair of values >= 0 or None, e.g. (None, 0.0)")
-    lik = _Likelihood(y, v, X, G, method == "REML")
+    lik = _NestedLikelihood(y, v, X, c_codes, e_codes, method == "REML")
     scale = max(float(np.var(y)), float(np.mean(v)) * 0.1, 1e-8)
     s2, ll, iters = _maximise(lik, dict(fixed), scale)
     tests = []
@@ -306,10 +451,10 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
         tests.append(LevelTest(factor=fac, ll0=float(ll0), LRT=stat,
                              pval=float(stats.chi2.sf(stat, 1)), sigma2_0=tuple(map(float, s0))))
 
-    _, Mi, _, _, Ai, _ = lik.parts(s2)
+    Ai, QMy = lik.beta_parts(s2)
     Rinv = np.linalg.inv(lik.R)                     # X = Q R: beta = R^-1 (Q'M^-1 Q)^-1 Q'M^-1 y
     vb = Rinv @ Ai @ Rinv.T
-    beta = Rinv @ (Ai @ (lik.X.T @ (Mi @ y)))
+    beta = Rinv @ (Ai @ QMy)
     df = k - p if test == "t" else None
     se, zval, pval, ci_lb, ci_ub, QM, QMp, QMdf, btt = _coef_tests(beta, vb, df, level)
     # heterogeneity with the sampling variances alone
