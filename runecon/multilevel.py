@@ -233,10 +233,14 @@ def _ascend(lik, full, free, x, scale, maxiter=200, known=()):
         Hf = H[fi][:, fi]
         # negative definite (1x1 or 2x2): leading minors alternate in sign
         newton = bool(Hf[0, 0] < 0 and (len(fi) == 1 or Hf[0, 0] * Hf[1, 1] - Hf[0, 1] ** 2 > 0))
-        if newton:
-            d = -np.linalg.solve(Hf, g[fi])
-        else:
-            d = np.linalg.solve(F[fi][:, fi], g[fi])
+        try:
+            d = -np.linalg.solve(Hf, g[fi]) if newton else np.linalg.solve(F[fi][:, fi], g[fi])
+        except np.linalg.LinAlgError:
+            raise ConvergenceError(
+                "rma_mv: REML/ML ascent of the variance components", it,
+                float(step), "the information matrix is singular (too few clusters or effects "
+                "for two variance components and these moderators); fit a two-level model "
+                "with rma() or fix one component with sigma2=") from None
         t = 1.0
         while True:
             xn = x.copy()

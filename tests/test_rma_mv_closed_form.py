@@ -43,3 +43,22 @@ def test_closed_form_equals_dense(seed, reml):
         Ai2, QMy = fast.beta_parts(s)
         np.testing.assert_allclose(Ai2, Ai, rtol=RTOL_ALGEBRA)
         np.testing.assert_allclose(QMy, dense.X.T @ Mi @ y, rtol=RTOL_ALGEBRA, atol=RTOL_ALGEBRA)
+
+
+def test_singular_information_matrix_is_reported_not_crashed():
+    """A singular Fisher information (nothing to identify the variance components) raises
+    ConvergenceError with advice, never numpy's LinAlgError or a plausible number."""
+    import numpy as np
+    import pytest
+
+    from runecon.errors import ConvergenceError
+    from runecon.multilevel import _ascend
+
+    class FlatLikelihood:  # log-likelihood with zero curvature: H = F = 0
+        def ll(self, sigma2, derivs=0):
+            if derivs:
+                return 0.0, np.ones(2), np.zeros((2, 2)), np.zeros((2, 2))
+            return 0.0
+
+    with pytest.raises(ConvergenceError, match="information matrix is singular"):
+        _ascend(FlatLikelihood(), lambda x: x, [0, 1], np.array([0.1, 0.1]), scale=1.0)
