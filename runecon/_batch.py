@@ -81,6 +81,15 @@ class BatchFit:
 
 
 # ----------------------------------------------------------------------------- helpers
+
+def _i2_h2(method, QE, dfr, tau2, vt):
+    """I² (percent) and H² as metafor's rma.uni: from QE for fixed-effect models, from tau²
+    and the typical within-study variance vt otherwise (Higgins & Thompson 2002,
+    doi:10.1002/sim.1186)."""
+    if method in ("FE", "EE", "CE"):
+        return np.maximum(0.0, 100 * (QE - dfr) / QE), QE / dfr
+    return 100 * tau2 / (vt + tau2), tau2 / vt + 1
+
 def _inv(A):
     """Batched inverse of (C, p, p) symmetric matrices; NaN where singular."""
     p = A.shape[-1]
@@ -446,13 +455,7 @@ def _fit_chunk(method, test, D, M, V, Y, tau2_fixed, con):
     dfr = k - p
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         QE = np.maximum(0.0, qF["RSS"])
-        vt = dfr / qF["trP"]
-        if method in ("FE", "EE", "CE"):
-            I2 = np.maximum(0.0, 100 * (QE - dfr) / QE)
-            H2 = QE / dfr
-        else:
-            I2 = 100 * tau2 / (vt + tau2)
-            H2 = tau2 / vt + 1
+        I2, H2 = _i2_h2(method, QE, dfr, tau2, dfr / qF["trP"])
     none = dfr <= 0
     QE[none], I2[none], H2[none] = 0.0, 0.0, 1.0
     conv = conv & ~singular
@@ -507,13 +510,7 @@ def _fit_chunk_shared(method, test, M, y, v, tau2_fixed):
             if test == "adhoc":
                 s2w = np.maximum(s2w, 1.0)
             vb = vb * s2w[:, None, None]
-        vt = dfr / trP
-        if method in ("FE", "EE", "CE"):
-            I2 = np.maximum(0.0, 100 * (QE - dfr) / QE)
-            H2 = QE / dfr
-        else:
-            I2 = 100 * tau2 / (vt + tau2)
-            H2 = tau2 / vt + 1
+        I2, H2 = _i2_h2(method, QE, dfr, tau2, dfr / trP)
     none = dfr <= 0
     QE[none], I2[none], H2[none] = 0.0, 0.0, 1.0
     conv = ~too_few & np.isfinite(beta[:, 0])
