@@ -90,6 +90,7 @@ def _i2_h2(method, QE, dfr, tau2, vt):
         return np.maximum(0.0, 100 * (QE - dfr) / QE), QE / dfr
     return 100 * tau2 / (vt + tau2), tau2 / vt + 1
 
+
 def _inv(A):
     """Batched inverse of (C, p, p) symmetric matrices; NaN where singular."""
     p = A.shape[-1]
