@@ -27,9 +27,10 @@ from .sensitivity import PermutestResult, TableResult, cumul, gosh, influence, l
 from .smallstudy import (FunnelData, PetPeeseResult, RegtestResult, TrimfillResult, funnel_data,
                          pet_peese, regtest, trimfill)
 from . import explorer
+from . import labels
 
 #: submodules that are part of the public API (others are implementation detail)
-_PUBLIC_MODULES = {"errors", "physiology", "plots", "style", "figures", "explorer", "savefig"}
+_PUBLIC_MODULES = {"errors", "physiology", "plots", "style", "figures", "explorer", "savefig", "labels"}
 #: the plotting side is imported on first use (``runecon.plots``...), so that the statistics can
 #: be used, and are tested, without matplotlib being imported at all
 _LAZY_MODULES = ("figures", "plots", "savefig", "style")
