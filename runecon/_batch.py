@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._rootfind import R_UNIROOT_TOL, uniroot
 from .errors import InputError
 
 METHODS = ("FE", "EE", "CE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM")
@@ -35,7 +36,7 @@ TESTS = ("z", "t", "knha", "adhoc")
 # metafor's rma.uni control defaults (version 3.8-1)
 THRESHOLD = 1e-5                      # Fisher scoring: stop when |tau2 change| <= threshold
 MAXITER = 100                         # ... and fail when iter > maxiter
-TOL = np.finfo(float).eps ** 0.25     # uniroot tol (PM) and the ll0check tolerance
+TOL = R_UNIROOT_TOL                   # uniroot tol (PM) and the ll0check tolerance
 TAU2_MAX = 100.0                      # PM bracket: max(100, 10 * mad(yi)^2)
 CHUNK_BYTES = 32 * 2**20              # target size of one chunk x k float64 temporary
 
@@ -66,6 +67,10 @@ class BatchFit:
     singular: np.ndarray   # (B,) bool: X'WX not invertible on the subset (metafor: coef.na)
     iterations: np.ndarray  # (B,) Fisher scoring iterations (0 for closed forms)
     s2w: np.ndarray         # (B,) Knapp-Hartung scale (1 for tests "z" and "t")
+    ll0reset: np.ndarray = None   # (B,) bool: metafor's ll0 check set tau2 to 0 (ML/REML)
+    tau2_high: np.ndarray = None  # (B,) bool: PM root above tau2_max (metafor: error)
+    ztest: np.ndarray = None      # (B,) bool: k = 1 fit switched to test "z" (as metafor)
+    change: np.ndarray = None     # (B,) last |tau2 step| of Fisher scoring (0: closed form)
 
     @property
     def se(self) -> np.ndarray:
@@ -127,12 +132,29 @@ def _inv(A):
 
 
 class _Design:
-    """Shared X with its outer products, for (C x k) @ (k x p^2) cross products."""
+    """Shared X with its outer products, for (C x k) @ (k x p^2) cross products.
+
+    Meta-regressions work with the orthonormal factor Q of X = QR (every projection, hence
+    tau2, QE and the residuals, is invariant to X -> X R^-1), which keeps moderators on large
+    scales (years, their products) from costing precision; ``to_x`` maps coefficients and
+    their covariance back to the columns of X.
+    """
 
     def __init__(self, X):
-        self.X = X
         self.p = X.shape[1]
         self.intercept_only = self.p == 1 and bool(np.all(X == 1))
+        # a column of ones: y is centred before any sum of squares (shift invariance; the
+        # fitted intercept gets the centre back), as metafor's Ymc
+        ones = np.flatnonzero(np.all(X == 1, axis=0))
+        self.icol = int(ones[0]) if ones.size else None
+        self.Rinv = None
+        if not self.intercept_only:
+            Q, R = np.linalg.qr(X)
+            d = np.abs(np.diag(R))
+            if d.size and d.min() > 1e-10 * d.max():
+                self.Rinv = np.linalg.solve(R, np.eye(self.p))
+                X = Q
+        self.X = X
         self.XX = (X[:, :, None] * X[:, None, :]).reshape(len(X), -1)
 
     def cross(self, w):
@@ -149,6 +171,13 @@ class _Design:
         S = _inv(self.cross(w))
         b = np.einsum("cij,cj->ci", S, (w * Y) @ self.X)
         return S, b, Y - b @ self.X.T
+
+    def to_x(self, beta, S):
+        """Coefficients (C, p) and covariances (C, p, p) of Q back to the columns of X."""
+        if self.Rinv is None:
+            return beta, S
+        Ri = self.Rinv
+        return beta @ Ri.T, np.einsum("ij,cjk,lk->cil", Ri, S, Ri)
 
     @staticmethod
     def tr(S, A):
@@ -208,7 +237,7 @@ def _mad2(Y, M):
 
 
 # ----------------------------------------------------------------------------- tau2
-def _tau2_closed(method, D, M, V, Ymc, k, p):
+def _tau2_closed(method, D, M, V, Ymc, k, p, tau2_init=None):
     dfr = k - p
     if method == "HE" or method in ("ML", "REML", "EB"):
         S0, b0, r0 = D.wls(M, Ymc)
@@ -226,6 +255,8 @@ def _tau2_closed(method, D, M, V, Ymc, k, p):
         n = M.sum(1)
         ybar = (M * Ymc).sum(1) / n
         tau0 = (M * (Ymc - ybar[:, None]) ** 2).sum(1) / n   # var(yi) * (k-1)/k
+        if tau2_init is not None:                             # metafor: control tau2.init
+            tau0 = np.full(len(n), float(tau2_init))
         q = _quantities(D, M / (V + tau0[:, None]), Ymc, ())
         with np.errstate(divide="ignore", invalid="ignore"):
             return tau0 * q["RSS"] / dfr
@@ -250,29 +281,38 @@ def _fisher(method, D, M, V, Ymc, tau2, k, p, threshold, maxiter, stepadj=1.0):
     conv = np.zeros(B, bool)
     failed = np.zeros(B, bool)
     iters = np.zeros(B, int)
+    last = np.zeros(B)
     act = np.arange(B)
     it = 0
     while act.size:
         it += 1
         t = tau2[act]
-        adj = _score_step(method, D, M[act], V[act], Ymc[act], t, k[act], p) * stepadj
-        adj = np.where(np.isnan(adj), 0.0, adj)
+        with np.errstate(over="ignore", invalid="ignore"):
+            adj = _score_step(method, D, M[act], V[act], Ymc[act], t, k[act], p) * stepadj
+        adj = np.where(np.isnan(adj), 0.0, adj)   # metafor: is.na(adj) -> 0
+        # an infinite step or tau2 (e.g. stepadj = 1e300) cannot converge: failed row
+        blown = ~np.isfinite(adj) | ~np.isfinite(t + adj)
+        adj[blown] = 0.0
         neg = t + adj < 0                         # step halving: while (tau2 + adj < 0) adj/2
         adj[neg & (t == 0)] = 0.0
         sel = neg & (t > 0)
-        while sel.any():
+        for _ in range(2100):                     # a finite double halves to 0 in < 2100 steps
+            if not sel.any():
+                break
             adj[sel] /= 2
             sel = sel & (t + adj < 0)
         tau2[act] = t + adj
         iters[act] = it
         change = np.abs(adj)
+        last[act] = change
+        failed[act[blown]] = True
         if it > maxiter:
             failed[act] = True
             break
-        done = change <= threshold
+        done = (change <= threshold) | blown
         conv[act[done]] = True
         act = act[~done]
-    return tau2, conv & ~failed, iters
+    return tau2, conv & ~failed, iters, last
 
 
 def _bisect(fun, lo, hi, n=100):
@@ -304,62 +344,7 @@ def _root_tau2(fun, n):
     return out
 
 
-def _uniroot(f, a, b, fa, fb, tol=TOL, maxiter=1000):
-    """R's ``uniroot()`` (Brent's zeroin as in R's zeroin.c) for many brackets at once.
-
-    ``f(x, idx)`` evaluates the function of rows ``idx`` at ``x``. Following R's
-    iterates step for step gives metafor's Paule-Mandel value to rounding error, not just
-    to within ``tol`` (about 1.2e-4).
-    """
-    eps = np.finfo(float).eps
-    a, b, fa, fb = a.copy(), b.copy(), fa.copy(), fb.copy()
-    c, fc = a.copy(), fa.copy()
-    root = np.where(fa == 0, a, np.where(fb == 0, b, np.nan))
-    act = np.flatnonzero(np.isnan(root))
-    for _ in range(maxiter + 1):
-        if act.size == 0:
-            break
-        A, Bv, Cv, FA, FB, FC = a[act], b[act], c[act], fa[act], fb[act], fc[act]
-        prev = Bv - A
-        sw = np.abs(FC) < np.abs(FB)
-        A, Bv, Cv = np.where(sw, Bv, A), np.where(sw, Cv, Bv), np.where(sw, Bv, Cv)
-        FA, FB, FC = np.where(sw, FB, FA), np.where(sw, FC, FB), np.where(sw, FB, FC)
-        tol_act = 2 * eps * np.abs(Bv) + tol / 2
-        new = (Cv - Bv) / 2
-        done = (np.abs(new) <= tol_act) | (FB == 0)
-        root[act[done]] = Bv[done]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            interp = (np.abs(prev) >= tol_act) & (np.abs(FA) > np.abs(FB))
-            cb = Cv - Bv
-            t1s = FB / FA
-            q2 = FA / FC
-            t1 = FB / FC
-            t2 = FB / FA
-            sec = A == Cv
-            P = np.where(sec, cb * t1s, t2 * (cb * q2 * (q2 - t1) - (Bv - A) * (t1 - 1)))
-            Q = np.where(sec, 1 - t1s, (q2 - 1) * (t1 - 1) * (t2 - 1))
-            Q = np.where(P > 0, -Q, Q)
-            P = np.abs(P)
-            take = interp & (P < 0.75 * cb * Q - np.abs(tol_act * Q) / 2) & (P < np.abs(prev * Q / 2))
-            new = np.where(take, P / Q, new)
-        small = np.abs(new) < tol_act
-        new = np.where(small, np.where(new > 0, tol_act, -tol_act), new)
-        A, FA = Bv, FB
-        Bn = Bv + new
-        keep = ~done
-        idx = act[keep]
-        FBn = np.full(act.size, np.nan)
-        if idx.size:
-            FBn[keep] = f(Bn[keep], idx)
-        same = ((FBn > 0) & (FC > 0)) | ((FBn < 0) & (FC < 0))
-        Cv, FC = np.where(same, A, Cv), np.where(same, FA, FC)
-        a[act], b[act], c[act] = A, Bn, Cv
-        fa[act], fb[act], fc[act] = FA, FBn, FC
-        act = idx
-    return root     # NaN where maxiter was reached
-
-
-def _tau2_pm(D, M, V, Ymc, Y, k, p, tau2_max):
+def _tau2_pm(D, M, V, Ymc, Y, k, p, tau2_max, tol=TOL, maxiter=MAXITER):
     """Paule-Mandel: root of QE(tau2) = k - p in [0, tau2.max] by R's uniroot (metafor)."""
     def g(t, idx):
         q = _quantities(D, M[idx] / (V[idx] + t[:, None]), Ymc[idx], ())
@@ -367,7 +352,9 @@ def _tau2_pm(D, M, V, Ymc, Y, k, p, tau2_max):
 
     n = len(k)
     allr = np.arange(n)
-    upper = np.maximum(tau2_max, 10 * _mad2(Y, M))
+    # metafor: the default bound is max(100, 10 mad(yi)^2); a user's tau2.max is used as is
+    upper = (np.maximum(TAU2_MAX, 10 * _mad2(Y, M)) if tau2_max is None
+             else np.full(len(k), float(tau2_max)))
     tau2 = np.zeros(n)
     f0 = g(np.zeros(n), allr)
     fmax = g(upper, allr)
@@ -375,9 +362,11 @@ def _tau2_pm(D, M, V, Ymc, Y, k, p, tau2_max):
     todo = np.flatnonzero((f0 >= 0) & ok)
     if todo.size:
         sub = lambda t, idx: g(t, todo[idx])
-        tau2[todo] = _uniroot(sub, np.zeros(todo.size), upper[todo], f0[todo], fmax[todo])
+        tau2[todo] = uniroot(sub, np.zeros(todo.size), upper[todo], f0[todo], fmax[todo],
+                             tol=tol, maxiter=maxiter)[0]
+    high = ~ok & np.isfinite(fmax)
     ok = ok & np.isfinite(tau2)
-    return tau2, ok
+    return tau2, ok, high
 
 
 # ----------------------------------------------------------------------------- driver
@@ -385,11 +374,18 @@ def _fit_chunk(method, test, D, M, V, Y, tau2_fixed, con):
     C, kk = M.shape
     p = D.p
     k = M.sum(1)
-    ybar = (M * Y).sum(1) / np.maximum(k, 1)
+    if D.icol is not None:
+        ybar = (M * Y).sum(1) / np.maximum(k, 1)
+        ybar = ybar + (M * (Y - ybar[:, None])).sum(1) / np.maximum(k, 1)   # refined mean
+    else:
+        ybar = np.zeros(C)
     Ymc = Y - ybar[:, None]
     conv = np.ones(C, bool)
     fallback = np.zeros(C, bool)
     iters = np.zeros(C, int)
+    ll0reset = np.zeros(C, bool)
+    high = np.zeros(C, bool)
+    change = np.zeros(C)
     k1 = k == 1 if p == 1 else np.zeros(C, bool)     # metafor: method "k1", tau2 = 0
     if method in ("FE", "EE", "CE") or tau2_fixed is not None:
         too_few = k < p
@@ -400,16 +396,17 @@ def _fit_chunk(method, test, D, M, V, Y, tau2_fixed, con):
     elif tau2_fixed is not None:
         tau2 = np.full(C, float(tau2_fixed))
     elif method in ("DL", "HE", "HS", "SJ"):
-        tau2 = _tau2_closed(method, D, M, V, Ymc, k, p)
+        tau2 = _tau2_closed(method, D, M, V, Ymc, k, p, con["tau2_init"])
     elif method == "PM":
-        tau2, conv = _tau2_pm(D, M, V, Ymc, Y, k, p, con["tau2_max"])
+        tau2, conv, high = _tau2_pm(D, M, V, Ymc, Y, k, p, con["tau2_max"], con["tol"],
+                                    con["maxiter"])
     else:
         if con["tau2_init"] is None:
             start = _tau2_closed("HE", D, M, V, Ymc, k, p)
         else:
             start = np.full(C, float(con["tau2_init"]))
         start[k1] = 0.0
-        tau2, conv, iters = _fisher(method, D, M, V, Ymc, start, k, p,
+        tau2, conv, iters, change = _fisher(method, D, M, V, Ymc, start, k, p,
                                     con["threshold"], con["maxiter"], con["stepadj"])
         bad = ~conv & ~k1
         if bad.any() and con["fallback"]:
@@ -432,24 +429,30 @@ def _fit_chunk(method, test, D, M, V, Y, tau2_fixed, con):
             if chk.any():
                 ll0 = _loglik(D, M[chk], V[chk], Ymc[chk], np.zeros(chk.sum()), reml)
                 ll1 = _loglik(D, M[chk], V[chk], Ymc[chk], tau2[chk], reml)
-                idx = np.flatnonzero(chk)[ll0 - ll1 > TOL]
+                idx = np.flatnonzero(chk)[ll0 - ll1 > con["tol"]]
                 tau2[idx] = 0.0
+                ll0reset[idx] = True
     tau2 = np.where(k1, 0.0 if tau2_fixed is None else tau2, tau2)
     conv = conv | k1
     tau2 = np.maximum(0.0, tau2)
     conv = conv & ~too_few & np.isfinite(tau2)
 
-    # final fit
+    # final fit (on the centred effects; the centre goes back into the intercept)
     w = M / (V + tau2[:, None])
-    S, beta, r = D.wls(w, Y)
+    S, beta, r = D.wls(w, Ymc)
+    beta, S = D.to_x(beta, S)
+    if D.icol is not None:
+        beta[:, D.icol] += ybar
     singular = ~np.all(np.isfinite(S.reshape(C, -1)), axis=1)
     s2w = np.ones(C)
+    ztest = k == 1            # metafor: k = 1 and test != "z" -> test "z" (with a warning)
     if test in ("knha", "adhoc"):
         with np.errstate(divide="ignore", invalid="ignore"):
             s2w = np.where((w * r * r).sum(1) <= np.finfo(float).eps, 0.0,
                            (w * r * r).sum(1) / (k - p))
         if test == "adhoc":
             s2w = np.maximum(s2w, 1.0)
+        s2w[ztest] = 1.0
         S = S * s2w[:, None, None]
     # heterogeneity (FE weights)
     qF = _quantities(D, M / V, Ymc, ("trP",))
@@ -462,7 +465,7 @@ def _fit_chunk(method, test, D, M, V, Y, tau2_fixed, con):
     conv = conv & ~singular
     out = dict(k=k.astype(int), beta=beta, vb=S, tau2=tau2, QE=QE, I2=I2, H2=H2,
                converged=conv, fallback=fallback & conv, singular=singular, iterations=iters,
-               s2w=s2w)
+               s2w=s2w, ll0reset=ll0reset, tau2_high=high, ztest=ztest, change=change)
     for key in ("beta", "vb", "tau2", "QE", "I2", "H2", "s2w"):
         arr = out[key]
         arr[~conv] = np.nan
@@ -510,6 +513,7 @@ def _fit_chunk_shared(method, test, M, y, v, tau2_fixed):
             s2w = np.where(rss <= np.finfo(float).eps, 0.0, rss / dfr)
             if test == "adhoc":
                 s2w = np.maximum(s2w, 1.0)
+            s2w[k1] = 1.0      # metafor: k = 1 -> test "z"
             vb = vb * s2w[:, None, None]
         I2, H2 = _i2_h2(method, QE, dfr, tau2, dfr / trP)
     none = dfr <= 0
@@ -517,7 +521,8 @@ def _fit_chunk_shared(method, test, M, y, v, tau2_fixed):
     conv = ~too_few & np.isfinite(beta[:, 0])
     out = dict(k=k.astype(int), beta=beta, vb=vb, tau2=tau2, QE=QE, I2=I2, H2=H2,
                converged=conv, fallback=np.zeros(C, bool), singular=np.zeros(C, bool),
-               iterations=np.zeros(C, int), s2w=s2w)
+               iterations=np.zeros(C, int), s2w=s2w, ll0reset=np.zeros(C, bool),
+               tau2_high=np.zeros(C, bool), ztest=k1, change=np.zeros(C))
     for key in ("beta", "vb", "tau2", "QE", "I2", "H2", "s2w"):
         out[key][~conv] = np.nan
     return out
@@ -528,8 +533,8 @@ def _interactive():
 
 
 def fit_batch(yi, vi, mask=None, X=None, *, method="REML", test="z", tau2=None,
-              threshold=THRESHOLD, maxiter=MAXITER, tau2_max=TAU2_MAX, ll0check=True,
-              stepadj=1.0, tau2_init=None, fallback=True, progress=None,
+              threshold=THRESHOLD, maxiter=MAXITER, tau2_max=None, ll0check=True,
+              stepadj=1.0, tau2_init=None, tol=TOL, fallback=True, progress=None,
               chunk_bytes=CHUNK_BYTES, desc="fits"):
     """Fit B random-/fixed-effects models (metafor ``rma.uni``) at once.
 
@@ -547,8 +552,9 @@ def fit_batch(yi, vi, mask=None, X=None, *, method="REML", test="z", tau2=None,
         Scales the covariance matrix by metafor's s2w for "knha"/"adhoc".
     tau2 : float, optional
         Fixed tau^2 (metafor's ``tau2=``).
-    threshold, maxiter, tau2_max, ll0check, stepadj, tau2_init
-        metafor's ``control`` settings (defaults as metafor's).
+    threshold, maxiter, tau2_max, ll0check, stepadj, tau2_init, tol
+        metafor's ``control`` settings (defaults as metafor's; ``tol`` is uniroot's
+        tolerance for PM and the ll0 check's).
     fallback : bool
         Re-solve the estimating equation by bisection for rows where Fisher scoring did not
         converge (counted in ``BatchFit.fallback``); with False such rows are failed fits.
@@ -563,8 +569,9 @@ def fit_batch(yi, vi, mask=None, X=None, *, method="REML", test="z", tau2=None,
     -----
     Estimators as in metafor 3.8-1's ``rma.uni`` (Viechtbauer 2010,
     doi:10.18637/jss.v036.i03; Viechtbauer 2005, doi:10.3102/10769986030003261); Paule-Mandel
-    (Paule & Mandel 1982, doi:10.6028/jres.087.022) is solved to 1e-13 relative, whereas
-    metafor's ``uniroot`` stops at tol = eps^0.25.
+    (Paule & Mandel 1982, doi:10.6028/jres.087.022) by R's ``uniroot`` iterates with
+    ``tol`` (metafor's default eps^0.25; smaller for the exact root). Effects are centred at
+    their mean before any sum of squares, so results do not depend on a common offset.
     """
     if method not in METHODS:
         raise InputError("method", f"unknown method {method!r}; use one of {', '.join(METHODS)}")
@@ -599,14 +606,15 @@ def fit_batch(yi, vi, mask=None, X=None, *, method="REML", test="z", tau2=None,
     D = _Design(X)
     p = D.p
     con = dict(threshold=threshold, maxiter=maxiter, tau2_max=tau2_max, ll0check=ll0check,
-               stepadj=stepadj, tau2_init=tau2_init, fallback=fallback)
+               stepadj=stepadj, tau2_init=tau2_init, tol=tol, fallback=fallback)
     shared = (D.intercept_only and yi.ndim == 1 and vi.ndim == 1
               and (method in ("FE", "EE", "CE", "DL", "HS") or tau2 is not None))
     per_row = max(k * p * p, k) * 8
     C = int(max(1, min(B, chunk_bytes // per_row)))
     starts = range(0, B, C)
     res = {key: [] for key in ("k", "beta", "vb", "tau2", "QE", "I2", "H2", "converged",
-                               "fallback", "singular", "iterations", "s2w")}
+                               "fallback", "singular", "iterations", "s2w", "ll0reset",
+                               "tau2_high", "ztest", "change")}
     bar = None
     t0 = time.perf_counter()
     for n, s in enumerate(starts):

@@ -12,15 +12,19 @@ import numpy as np
 from scipy import special
 
 from ._design import design_from_terms, model_matrix, needed_columns, parse_formula
+from ._batch import MAXITER, TESTS, THRESHOLD, fit_batch
+from ._batch import METHODS as _BATCH_METHODS
 from ._rootfind import R_UNIROOT_TOL, RootNotBracketed, r_uniroot
 from .errors import ConvergenceError, InputError, TooFewStudiesError
 from .results import ConfintResult, PredictResult, RMAResult
 
-METHODS = ("FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM")
-TESTS = ("z", "t", "knha", "adhoc")
-#: metafor's rma.uni control defaults (threshold, maxiter, stepadj, tol for uniroot)
-DEFAULT_CONTROL = {"threshold": 1e-5, "maxiter": 100, "stepadj": 1.0, "tau2_init": None,
-                   "tau2_max": None, "ll0check": True}
+#: the estimators rma() offers (the batched core's, without its aliases EE and CE of FE)
+METHODS = tuple(m for m in _BATCH_METHODS if m not in ("EE", "CE"))
+#: metafor's rma.uni control defaults (threshold, maxiter, stepadj, tau2_init, tau2_max
+#: (None: metafor's 100, raised to 10 mad(yi)^2), ll0check, tol of uniroot and of the ll0
+#: check); the batched core uses the same values
+DEFAULT_CONTROL = {"threshold": THRESHOLD, "maxiter": MAXITER, "stepadj": 1.0,
+                   "tau2_init": None, "tau2_max": None, "ll0check": True, "tol": R_UNIROOT_TOL}
 _LOG2PI = math.log(2.0 * math.pi)
 _DBL_EPS = 2.220446049250313e-16
 
@@ -218,140 +222,74 @@ def _set_btt(btt, names):
 def _estimate_tau2(y, v, X, method, tau2_fix, con):
     """tau2, se_tau2 and the number of iterations as metafor's rma.uni computes them.
 
-    ``tau2_fix`` (float or None) reproduces metafor's ``tau2=`` argument: tau2 is fixed
-    but se_tau2 is still computed with the estimator's formula at that value.
+    tau2 comes from the batched core (``_batch.fit_batch`` with one row: the one
+    implementation of every estimator, its control settings and root finder); this function
+    adds metafor's standard error of tau2 and turns a failed estimation into
+    :class:`ConvergenceError` with advice. ``tau2_fix`` (float or None) reproduces
+    metafor's ``tau2=`` argument: tau2 is fixed but se_tau2 is still computed with the
+    estimator's formula at that value.
     """
     k, p = X.shape
     p1 = p == 1
     fixed = tau2_fix is not None
-    iters = None
+    fit = fit_batch(y, v, None, X, method=method, test="z", tau2=tau2_fix,
+                    threshold=con["threshold"], maxiter=con["maxiter"],
+                    tau2_max=con["tau2_max"],
+                    ll0check=con["ll0check"], stepadj=con["stepadj"],
+                    tau2_init=con["tau2_init"], tol=con["tol"], fallback=False)
+    iters = int(fit.iterations[0]) if method in ("ML", "REML", "EB") and not fixed else None
+    if not fit.converged[0]:
+        if method == "PM" and fit.tau2_high[0]:
+            raise ConvergenceError(
+                "Paule-Mandel estimator", 0, float("nan"),
+                "The root lies above tau2_max (default max(100, 10 mad(yi)^2)); raise "
+                "control['tau2_max'] or use another method.")
+        if method == "PM":
+            raise ConvergenceError("Paule-Mandel root search (uniroot)", con["maxiter"],
+                                   float("nan"), "Increase control['maxiter'] or use another "
+                                                 "method.")
+        if method in ("ML", "REML", "EB"):
+            raise ConvergenceError(
+                f"Fisher scoring for the {method} estimate of tau2", iters,
+                float(fit.change[0]),
+                f"metafor allows at most maxiter = {con['maxiter']} iterations with changes "
+                f"above {con['threshold']:g}. Try a larger control['maxiter'], "
+                "control={'stepadj': 0.5}, or method='PM' or 'DL'.")
+        raise ConvergenceError(f"the {method} estimate of tau2", 0, float("nan"),
+                               "The estimate is not finite; check yi and vi for extreme values.")
+    tau2 = float(fit.tau2[0])
+    if fit.ll0reset[0]:
+        import warnings
+        from .errors import RuneconWarning
+        warnings.warn("Fisher scoring may have stopped at a local maximum; tau2 set to 0 as "
+                      "metafor does. Check the profile likelihood.", RuneconWarning, stacklevel=3)
+    t = tau2
     if method in ("HS", "DL"):
         w = 1.0 / v
-        Py, trP, trPP = _pquad(w, X, y, p1)
-        RSS = float(y @ Py)
-        if method == "HS":
-            tau2 = tau2_fix if fixed else (RSS - k) / w.sum()
-        else:
-            tau2 = tau2_fix if fixed else (RSS - (k - p)) / trP
-        tau2 = max(0.0, tau2)
-        t = tau2
-        if method == "HS":
-            se = math.sqrt(1.0 / w.sum() ** 2 * (2 * (k - p) + 4 * t * trP + 2 * t * t * trPP))
-        else:
-            se = math.sqrt(1.0 / trP ** 2 * (2 * (k - p) + 4 * t * trP + 2 * t * t * trPP))
-        return tau2, se, iters
-    if method == "SJ":
+        _, trP, trPP = _pquad(w, X, y, p1)
+        denom = w.sum() if method == "HS" else trP
+        se = math.sqrt(1.0 / denom ** 2 * (2 * (k - p) + 4 * t * trP + 2 * t * t * trPP))
+    elif method == "SJ":
         yc = y - y.mean()
         tau2_0 = float(yc @ yc) / k if con["tau2_init"] is None else float(con["tau2_init"])
-        w = 1.0 / (v + tau2_0)
-        P = _pmat(w, X)
-        RSS = float(y @ P @ y)
-        tau2 = max(0.0, tau2_fix if fixed else tau2_0 * RSS / (k - p))
+        P = _pmat(1.0 / (v + tau2_0), X)
         PV = P * v  # P %*% diag(v)
-        t = tau2
         se = math.sqrt(tau2_0 ** 2 / (k - p) ** 2 * (2 * np.sum(PV * PV.T) + 4 * t * np.sum(PV * P)
                                                      + 2 * t * t * np.sum(P * P)))
-        return tau2, se, iters
-    if method == "PM":
-        target = k - p
-        if fixed:
-            tau2 = tau2_fix
-        else:
-            tau2_max = con["tau2_max"]
-            if tau2_max is None:
-                tau2_max = max(100.0, 10.0 * _mad2(y))
-
-            def qe(t):
-                return _rss(1.0 / (v + t), X, y, p1) - target
-
-            f0 = qe(0.0)
-            if f0 < 0:
-                tau2 = 0.0
-            else:
-                f1 = qe(tau2_max)
-                if f1 > 0:
-                    raise ConvergenceError(
-                        "Paule-Mandel estimator", 0, float("nan"),
-                        f"The root lies above tau2_max = {tau2_max:g}; raise control['tau2_max'] "
-                        "or use another method.")
-                tau2, iters, prec = r_uniroot(qe, 0.0, tau2_max, tol=R_UNIROOT_TOL,
-                                              maxiter=con["maxiter"], f_lower=f0, f_upper=f1)
-                if iters < 0:
-                    raise ConvergenceError("Paule-Mandel root search (uniroot)", con["maxiter"], prec,
-                                           "Increase control['maxiter'] or use another method.")
-        tau2 = max(0.0, tau2)
-        w = 1.0 / (v + tau2)
-        se = math.sqrt(2.0 * k * k / (k - p) / w.sum() ** 2)
-        return tau2, se, iters
-    # HE, ML, REML, EB: HE first (it is also the starting value of Fisher scoring)
-    if p1:
-        yc = y - y.mean()
-        RSS = float(yc @ yc)
-        trPV = v.sum() - v.sum() / k
-        PV = None
-    else:
+    elif method == "HE":
         P = np.eye(k) - X @ np.linalg.solve(X.T @ X, X.T)
-        RSS = float(y @ P @ y)
         PV = P * v
         trPV = float(np.trace(PV))
-    tau2 = tau2_fix if fixed else (RSS - trPV) / (k - p)
-    if method == "HE":
-        tau2 = max(0.0, tau2)
-        t = tau2
-        if PV is None:
-            P = np.eye(k) - 1.0 / k
-            PV = P * v
-        se = math.sqrt(1.0 / (k - p) ** 2 * (2 * np.sum(PV * PV.T) + 4 * t * trPV + 2 * t * t * (k - p)))
-        return tau2, se, iters
-    # Fisher scoring (ML, REML, EB)
-    tau2 = max(0.0, tau2) if con["tau2_init"] is None else float(con["tau2_init"])
-    threshold, maxiter, stepadj = con["threshold"], con["maxiter"], con["stepadj"]
-    change = threshold + 1.0
-    it = 0
-    while change > threshold:
-        it += 1
-        old = tau2
-        w = 1.0 / (v + tau2)
-        if method == "EB":
-            Py, _, _ = _pquad(w, X, y, p1)
-            adj = (float(y @ Py) * k / (k - p) - k) / w.sum()
-        else:
-            Py, trP, trPP = _pquad(w, X, y, p1)
-            if method == "ML":
-                adj = (float(Py @ Py) - w.sum()) / (w @ w)
-            else:
-                adj = (float(Py @ Py) - trP) / trPP
-        adj *= stepadj
-        if math.isnan(adj):
-            adj = 0.0
-        while tau2 + adj < 0.0:
-            adj /= 2.0
-        tau2 = tau2_fix if fixed else tau2 + adj
-        change = abs(old - tau2)
-        if it > maxiter:
-            # as metafor: more than maxiter iterations is a failure even if this step was small
-            raise ConvergenceError(f"Fisher scoring for the {method} estimate of tau2", it, change,
-                                   f"metafor allows at most maxiter = {maxiter} iterations with "
-                                   f"changes above {threshold:g}. Try a larger control['maxiter'], "
-                                   "control={'stepadj': 0.5}, or method='PM' or 'DL'.")
-    iters = it
-    if method in ("ML", "REML") and con["ll0check"] and not fixed:
-        ll0 = _ll_at(0.0, y, v, X, method)
-        ll = _ll_at(tau2, y, v, X, method)
-        if ll0 - ll > R_UNIROOT_TOL and tau2 > threshold:
-            import warnings
-            from .errors import RuneconWarning
-            warnings.warn("Fisher scoring may have stopped at a local maximum; tau2 set to 0 as "
-                          "metafor does. Check the profile likelihood.", RuneconWarning, stacklevel=3)
-            tau2 = 0.0
-    tau2 = max(0.0, tau2)
-    w = 1.0 / (v + tau2)
-    if method == "ML":
-        se = math.sqrt(2.0 / (w @ w))
-    elif method == "REML":
-        se = math.sqrt(2.0 / _pquad(w, X, y, p1)[2])
+        se = math.sqrt(1.0 / (k - p) ** 2 * (2 * np.sum(PV * PV.T) + 4 * t * trPV
+                                             + 2 * t * t * (k - p)))
     else:
-        se = math.sqrt(2.0 * k * k / (k - p) / w.sum() ** 2)
+        w = 1.0 / (v + tau2)
+        if method == "ML":
+            se = math.sqrt(2.0 / (w @ w))
+        elif method == "REML":
+            se = math.sqrt(2.0 / _pquad(w, X, y, p1)[2])
+        else:                                   # EB, PM
+            se = math.sqrt(2.0 * k * k / (k - p) / w.sum() ** 2)
     return tau2, se, iters
 
 

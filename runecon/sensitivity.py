@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import special, stats
 
 from ._batch import _inv, fit_batch
+from ._rootfind import R_UNIROOT_TOL
 from .errors import InputError, RuneconWarning, TooFewStudiesError
 
 COMPTOL = np.finfo(float).eps ** 0.5   # metafor permutest's comptol
@@ -53,25 +54,26 @@ def _fit(res, mask=None, yi=None, vi=None, progress=None, desc="fits", fallback=
                      tau2=res.tau2 if getattr(res, "tau2_fixed", False) else None,
                      threshold=con.get("threshold", 1e-5), maxiter=con.get("maxiter", 100),
                      ll0check=con.get("ll0check", True), stepadj=con.get("stepadj", 1.0),
-                     tau2_init=con.get("tau2_init"),
-                     tau2_max=con.get("tau2_max") or 100.0, fallback=fallback,
+                     tau2_init=con.get("tau2_init"), tol=con.get("tol", R_UNIROOT_TOL),
+                     tau2_max=con.get("tau2_max"), fallback=fallback,
                      progress=progress, desc=desc)
 
 
 def _inference(fit, test, level):
-    """z/t statistics, p-values and CIs of every coefficient of every fit."""
+    """z/t statistics, p-values and CIs of every coefficient of every fit; one-study fits
+    use the normal distribution under every test (metafor switches k = 1 fits to test "z")."""
     se = fit.se
     with np.errstate(invalid="ignore", divide="ignore"):
         z = fit.beta / se
     alpha = (100.0 - level) / 100.0
-    if test == "z":
-        pval = 2 * special.ndtr(-np.abs(z))
-        crit = -special.ndtri(alpha / 2)
-    else:
+    pval = 2 * special.ndtr(-np.abs(z))
+    crit = np.full((len(z), 1), -special.ndtri(alpha / 2))
+    if test != "z":
         df = (fit.k - fit.p).astype(float)[:, None]
         df[df <= 0] = np.nan
-        pval = 2 * special.stdtr(df, -np.abs(z))
-        crit = -special.stdtrit(df, alpha / 2)
+        zt = fit.ztest[:, None]
+        pval = np.where(zt, pval, 2 * special.stdtr(df, -np.abs(z)))
+        crit = np.where(zt, crit, -special.stdtrit(df, alpha / 2))
     return z, pval, fit.beta - crit * se, fit.beta + crit * se
 
 
