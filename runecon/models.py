@@ -133,9 +133,11 @@ def _rss(w, X, y, p1):
     return float(w @ (r * r))
 
 
-def _mad2(y):
-    med = np.median(y)
-    return (1.4826 * np.median(np.abs(y - med))) ** 2  # R: mad(), constant = 1.4826
+def _centre(y):
+    """Mean of y, refined once: subtracting it from y (the model has an intercept) leaves
+    every projection unchanged and keeps sums of squares free of a common offset."""
+    m = float(np.mean(y))
+    return m + float(np.mean(y - m))
 
 
 def _logdet(A):
@@ -291,26 +293,6 @@ def _estimate_tau2(y, v, X, method, tau2_fix, con):
         else:                                   # EB, PM
             se = math.sqrt(2.0 * k * k / (k - p) / w.sum() ** 2)
     return tau2, se, iters
-
-
-def _ll_at(tau2, y, v, X, method):
-    """ML or REML log-likelihood at tau2 as in metafor's ll0 check (without the REMLf term)."""
-    k, p = X.shape
-    w = 1.0 / (v + tau2)
-    if p == 1:
-        sw = w.sum()
-        r = y - (w @ y) / sw
-        logdet_A = math.log(sw)
-    else:
-        XtW = X.T * w
-        A = XtW @ X
-        r = y - X @ np.linalg.solve(A, XtW @ y)
-        logdet_A = _logdet(A)
-    RSS = float(w @ (r * r))
-    sum_log = float(np.log(v + tau2).sum())
-    if method == "ML":
-        return -0.5 * k * _LOG2PI - 0.5 * sum_log - 0.5 * RSS
-    return -0.5 * (k - p) * _LOG2PI - 0.5 * sum_log - 0.5 * logdet_A - 0.5 * RSS
 
 
 # --------------------------------------------------------------------------- rma
@@ -485,21 +467,25 @@ def _fit(y, v, X, names, labels, method, test, level, tau2_fix, con, terms, need
     else:
         tau2, se_tau2, iters = _estimate_tau2(y, v, X, method, tau2_fix, con)
 
-    # fixed effects
+    # fixed effects, from the centred effects (X's first column is the intercept, which
+    # gets the centre back): sums of squares do not lose digits to a common offset
+    ybar = _centre(y)
+    yc = y - ybar
     w = 1.0 / (v + tau2)
     sw = w.sum()
     if p1:
-        b = float(w @ y) / sw
-        beta = np.array([b])
+        b = float(w @ yc) / sw
+        beta = np.array([b + ybar])
         vb = np.array([[1.0 / sw]])
-        r = y - b
+        r = yc - b
         A = None
     else:
         XtW = X.T * w
         A = XtW @ X
         vb = np.linalg.inv(A)
-        beta = vb @ (XtW @ y)
-        r = y - X @ beta
+        beta = vb @ (XtW @ yc)
+        r = yc - X @ beta
+        beta[0] += ybar
     RSS_f = float(w @ (r * r))
     s2w = 1.0
     if test in ("knha", "adhoc"):
@@ -513,8 +499,8 @@ def _fit(y, v, X, names, labels, method, test, level, tau2_fix, con, terms, need
     # heterogeneity
     if k > p:
         w0 = 1.0 / v
-        Py0, trP0, _ = _pquad(w0, X, y, p1)
-        QE = max(0.0, float(y @ Py0))
+        Py0, trP0, _ = _pquad(w0, X, yc, p1)
+        QE = max(0.0, float(yc @ Py0))
         QEp = float(special.chdtrc(k - p, QE))
         vt = (k - p) / trP0
         if method == "FE":
@@ -537,7 +523,7 @@ def _fit(y, v, X, names, labels, method, test, level, tau2_fix, con, terms, need
 
     R2 = None
     if p > 1 and need_r2:
-        R2 = _r2(y, v, X, method, test, level, tau2, con, w)
+        R2 = _r2(yc, v, X, method, test, level, tau2, con, w)
 
     scalar = p1
     out = (lambda a: float(a[0])) if scalar else (lambda a: np.asarray(a, dtype=float))
@@ -668,8 +654,10 @@ def confint(res, level=None, fixed=False, random=True):
     crit_u = float(special.chdtri(df, alpha / 2.0))               # upper alpha/2 quantile
     crit_l = 2.0 * float(special.gammaincinv(df / 2.0, alpha / 2.0))  # lower alpha/2 quantile
 
+    yc = y - _centre(y)
+
     def qe(t):
-        return _rss(1.0 / (v + t), X, y, p1)
+        return _rss(1.0 / (v + t), X, yc, p1)
 
     q_max, q_min = qe(tau2_max), qe(tau2_min)
     lb_sign = ub_sign = ""

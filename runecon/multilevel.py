@@ -14,8 +14,8 @@ from scipy import special, stats
 
 from ._design import model_matrix, parse_formula
 from .errors import ConvergenceError, InputError, TooFewStudiesError
-from .models import (_check_finite_yi, _check_positive, _coef_tests, _column, _level, _option,
-                     _vector)
+from .models import (_centre, _check_finite_yi, _check_positive, _coef_tests, _column, _level,
+                     _option, _vector)
 from .results import LevelTest, RMAMVResult, RMAResult, RobustResult
 
 __all__ = ["rma_mv", "robust"]
@@ -444,7 +444,11 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
             raise InputError("sigma2", "must be a pair such as (None, 0.0): None = estimate") from None
         if len(pair) != 2 or not all(np.isfinite(u) and u >= 0 for u in fixed.values()):
             raise InputError("sigma2", "must be a pair of values >= 0 or None, e.g. (None, 0.0)")
-    lik = _NestedLikelihood(y, v, X, c_codes, e_codes, method == "REML")
+    # centred effects (X's first column is the intercept, which gets the centre back): the
+    # likelihood and QE do not lose digits to a common offset such as raw times
+    ybar = _centre(y)
+    yc = y - ybar
+    lik = _NestedLikelihood(yc, v, X, c_codes, e_codes, method == "REML")
     scale = max(float(np.var(y)), float(np.mean(v)) * 0.1, 1e-8)
     s2, ll, iters = _maximise(lik, dict(fixed), scale)
     tests = []
@@ -459,13 +463,14 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
     Rinv = np.linalg.inv(lik.R)                     # X = Q R: beta = R^-1 (Q'M^-1 Q)^-1 Q'M^-1 y
     vb = Rinv @ Ai @ Rinv.T
     beta = Rinv @ (Ai @ QMy)
+    beta[0] += ybar
     df = k - p if test == "t" else None
     se, zval, pval, ci_lb, ci_ub, QM, QMp, QMdf, btt = _coef_tests(beta, vb, df, level)
     # heterogeneity with the sampling variances alone
     W0 = 1.0 / v
     XW = X.T * W0
     P0 = np.diag(W0) - XW.T @ np.linalg.solve(XW @ X, XW)
-    QE = float(y @ P0 @ y)
+    QE = float(yc @ P0 @ yc)
     QEp = float(stats.chi2.sf(QE, k - p))
     vt = (k - p) / float(np.trace(P0))
     tot = s2[0] + s2[1] + vt
@@ -484,10 +489,13 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
 
 # --------------------------------------------------------------------------- robust
 def _sym_power(A, power):
-    """Symmetric matrix power by eigen-decomposition, eigenvalues <= 1e-12 set to 0
-    (clubSandwich's matrix_power)."""
+    """Symmetric matrix power by eigen-decomposition, eigenvalues <= 1e-12 times the largest
+    set to 0 (clubSandwich's matrix_power cuts at an absolute 1e-12; a relative cut-off makes
+    the result independent of the units of yi and vi, and equal to clubSandwich's whenever
+    the eigenvalues are not tiny in absolute terms)."""
     val, vec = np.linalg.eigh((A + A.T) / 2.0)
-    vp = np.where(val > 1e-12, np.abs(val) ** power, 0.0)
+    vp = np.where(val > 1e-12 * max(float(np.max(np.abs(val))), np.finfo(float).tiny),
+                  np.abs(val) ** power, 0.0)
     return (vec * vp) @ vec.T
 
 
@@ -555,8 +563,10 @@ def robust(res, cluster=None, adjust="CR2", level=None):
     p = X.shape[1]
     W = np.linalg.inv(M)
     vb = np.linalg.inv(X.T @ W @ X)
-    beta = vb @ X.T @ W @ y
-    e = y - X @ beta
+    ybar = _centre(y)
+    beta = vb @ X.T @ W @ (y - ybar)
+    e = (y - ybar) - X @ beta
+    beta[0] += ybar
     Lvb = np.linalg.cholesky(vb)
     meat = np.zeros((p, p))
     Gsq = np.zeros((J, p))          # |g_ij|^2 per cluster and coefficient

@@ -78,6 +78,8 @@ def _inference(fit, test, level):
 
 
 def _fmt(x, digits=4):
+    if x is pd.NA:
+        return "NA"
     if isinstance(x, (bool, np.bool_)):
         return "*" if x else ""
     if isinstance(x, str):
@@ -298,13 +300,20 @@ def influence(res, *, progress=None) -> TableResult:
     resid[np.abs(resid) < 100 * np.finfo(float).eps] = 0.0
     rstudent = resid / np.sqrt(vi * s2w + vdelpred + fit.tau2 * s2w)
     weight = 100 * w / w.sum()
-    with np.errstate(invalid="ignore"):
-        infl = ((np.abs(dffits) > 3 * math.sqrt(p / (k - p)))
-                | (stats.chi2.cdf(cook, m) > 0.5) | (hat > 3 * p / k)
-                | np.any(np.abs(dfbs) > 1, axis=1))
+    # R's three-valued `|` as metafor: True if any rule flags the study, NA if none does
+    # but a rule is NA (a failed deletion fit), else False -- never False by default
+    rules = np.column_stack([np.abs(dffits) > 3 * math.sqrt(p / (k - p)),
+                             stats.chi2.cdf(cook, m) > 0.5, hat > 3 * p / k,
+                             np.abs(dfbs) > 1]).astype(float)
+    nan = np.column_stack([np.isnan(dffits), np.isnan(cook), np.isnan(hat), np.isnan(dfbs)])
+    rules[nan] = np.nan
+    flagged = np.nanmax(np.where(np.isnan(rules), 0.0, rules), axis=1) > 0
+    unknown = nan.any(axis=1) & ~flagged
+    infl = pd.array(flagged, dtype="boolean")
+    infl[unknown] = pd.NA
     t = pd.DataFrame({"rstudent": rstudent, "dffits": dffits, "cook_d": cook, "cov_r": covr,
                       "tau2_del": fit.tau2, "QE_del": fit.QE, "hat": hat, "weight": weight,
-                      "inf": infl & fit.converged}, index=pd.Index(list(res.slab), name="slab"))
+                      "inf": infl}, index=pd.Index(list(res.slab), name="slab"))
     for j, name in enumerate(res.coef_names):
         t[f"dfbs_{name}"] = dfbs[:, j]
     if fit.n_failed:
@@ -586,12 +595,14 @@ def permutest(res, iter=1000, *, seed=None, exact=None, btt=None, fallback=True,
     bo = np.atleast_1d(np.asarray(res.beta, float))[btt]
     vbo = np.asarray(res.vb, float).reshape(p, p)[np.ix_(btt, btt)]
     QMobs = float(bo @ np.linalg.solve(vbo, bo)) / (1 if res.test == "z" else len(btt))
-    if not exact:
-        z[0], QM[0] = zobs, QMobs
-    ok = fit.converged
-    if exact is False:
-        ok = ok.copy()
-        ok[0] = True
+    # the observed data are one of the permutations (row 0 of random ones; in the exact
+    # enumeration the identity): their statistic is the observed one, so p >= 1/iter and
+    # never 0, however rounding treats a refit with huge z (e.g. effects with an offset)
+    obs = 0 if (not exact or p == 1) else int(np.flatnonzero(
+        (target == np.arange(k)).all(axis=1))[0])
+    z[obs], QM[obs] = zobs, QMobs
+    ok = fit.converged.copy()
+    ok[obs] = True
     pval = np.mean(np.abs(z[ok]) >= np.abs(zobs) - COMPTOL, axis=0)
     QMp = float(np.mean(QM[ok] >= QMobs - COMPTOL))
     return PermutestResult(coef_names=tuple(res.coef_names), beta=np.asarray(res.beta),

@@ -459,7 +459,8 @@ def test_influence_k_equals_p_plus_1_gives_na_rows():
     _close(t["hat"], [0.8, 7 / 15, 11 / 15], RTOL_CLOSED)
     w = np.array([10 / 3, 5, 5 / 2])
     _close(t["weight"], 100 * w / w.sum(), RTOL_CLOSED)
-    assert not t["inf"].any()
+    # metafor 3.8.1 gives is.infl = NA when the deletion fits failed (R's NA | FALSE)
+    assert t["inf"].isna().all()
 
 
 def test_trimfill_identical_effects_se_k0_is_nan_as_metafor():
