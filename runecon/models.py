@@ -98,8 +98,9 @@ def _control(control):
             raise InputError("control", f"unknown keys {sorted(unknown)}; valid keys are "
                                         f"{sorted(con)}")
         con.update(control)
-    if not (con["maxiter"] >= 1 and con["threshold"] > 0 and con["stepadj"] > 0):
-        raise InputError("control", "maxiter must be >= 1, threshold and stepadj > 0")
+    if not (con["maxiter"] >= 1 and con["threshold"] > 0 and con["stepadj"] > 0
+            and con["tol"] > 0):
+        raise InputError("control", "maxiter must be >= 1, threshold, stepadj and tol > 0")
     return con
 
 
@@ -165,12 +166,18 @@ def _coef_tests(beta, vb, df, level, btt=None):
         btt = list(range(1, p)) if p > 1 else [0]
     m = len(btt)
     se = np.sqrt(np.diag(vb))
-    zval = beta / se
-    if m == 1:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        zval = beta / se
+    sub = vb[np.ix_(btt, btt)]
+    if not np.all(np.diag(sub) > 0):
+        # vb = 0 (knha/adhoc with s2w = 0: identical effects): metafor's chol2inv fails
+        # and QM, QMp are NA (se = 0, z = +-inf, p = 0 as metafor)
+        QM = float("nan")
+    elif m == 1:
         QM = float(beta[btt[0]] ** 2 / vb[btt[0], btt[0]])
     else:
         bb = beta[btt]
-        QM = float(bb @ np.linalg.solve(vb[np.ix_(btt, btt)], bb))
+        QM = float(bb @ np.linalg.solve(sub, bb))
     if df is not None:
         QM /= m
         QMp = float(special.fdtrc(m, df, QM))
@@ -266,6 +273,8 @@ def _estimate_tau2(y, v, X, method, tau2_fix, con):
         warnings.warn("Fisher scoring may have stopped at a local maximum; tau2 set to 0 as "
                       "metafor does. Check the profile likelihood.", RuneconWarning, stacklevel=3)
     t = tau2
+    if k <= p:       # metafor's "k1" fit (one study, e.g. trimfill's last one): tau2 = 0, se NA
+        return tau2, float("nan"), None
     if method in ("HS", "DL"):
         w = 1.0 / v
         _, trP, trPP = _pquad(w, X, y, p1)
@@ -620,7 +629,11 @@ def predict(res, newmods=None, level=None):
 
 
 # --------------------------------------------------------------------------- confint
-def confint(res, level=None, fixed=False, random=True):
+#: metafor's confint.rma.uni control keys (tau2_min/tau2_max default from the model)
+CONFINT_CONTROL = ("tol", "maxiter", "tau2_min", "tau2_max")
+
+
+def confint(res, level=None, fixed=False, random=True, control=None):
     """Q-profile confidence intervals for tau2, tau, I2 and H2 (metafor's confint.rma.uni),
     with ``fixed=True`` also the coefficients' Wald CIs.
 
@@ -648,8 +661,19 @@ def confint(res, level=None, fixed=False, random=True):
     k, p = res.k, res.p
     y, v, X = res.yi, res.vi, res.X
     p1 = p == 1
-    tau2_min = min(0.0, res.tau2)
-    tau2_max = max(100.0, res.tau2 * 10.0, tau2_min * 10.0)
+    ctl = dict(control or {})
+    unknown = set(ctl) - set(CONFINT_CONTROL)
+    if unknown:
+        raise InputError("control", f"unknown keys {sorted(unknown)}; confint's control keys "
+                                    f"are {list(CONFINT_CONTROL)}")
+    model_max = (res.control or {}).get("tau2_max")
+    tau2_min = float(ctl.get("tau2_min", min(0.0, res.tau2)))
+    tau2_max = float(ctl.get("tau2_max", max(100.0, res.tau2 * 10.0, tau2_min * 10.0)
+                             if model_max is None else model_max))
+    tol = float(ctl.get("tol", R_UNIROOT_TOL))
+    maxiter = int(ctl.get("maxiter", 1000))
+    if not (tol > 0 and maxiter >= 1 and tau2_min < tau2_max):
+        raise InputError("control", "needs tol > 0, maxiter >= 1 and tau2_min < tau2_max")
     df = k - p
     crit_u = float(special.chdtri(df, alpha / 2.0))               # upper alpha/2 quantile
     crit_l = 2.0 * float(special.gammaincinv(df / 2.0, alpha / 2.0))  # lower alpha/2 quantile
@@ -666,13 +690,14 @@ def confint(res, level=None, fixed=False, random=True):
 
     def root(obj):
         try:
-            r, it, prec = r_uniroot(lambda t: qe(t) - obj, tau2_min, tau2_max, tol=R_UNIROOT_TOL,
-                                    maxiter=1000, f_lower=q_min - obj, f_upper=q_max - obj)
+            r, it, prec = r_uniroot(lambda t: qe(t) - obj, tau2_min, tau2_max, tol=tol,
+                                    maxiter=maxiter, f_lower=q_min - obj, f_upper=q_max - obj)
         except RootNotBracketed:
             raise ConvergenceError("Q-profile root search", 0, float("nan"),
                                    "the bound is not bracketed by [tau2_min, tau2_max]") from None
         if it < 0:
-            raise ConvergenceError("Q-profile root search (uniroot)", 1000, prec)
+            raise ConvergenceError("Q-profile root search (uniroot)", maxiter, prec,
+                                   "Increase control['maxiter'] of confint().")
         return r
 
     if q_min < crit_l:

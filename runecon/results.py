@@ -18,6 +18,8 @@ def _f(x, digits=_DIGITS):
     """R's formatC(x, digits, format = "f")."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "NA"
+    if math.isinf(x):
+        return "Inf" if x > 0 else "-Inf"    # as R prints them
     return f"{x:.{digits}f}"
 
 
@@ -243,7 +245,7 @@ class RMAResult(_ModelDisplay):
         from .models import predict
         return predict(self, newmods=newmods, level=level)
 
-    def confint(self, level=None, fixed=False, random=True):
+    def confint(self, level=None, fixed=False, random=True, control=None):
         """Q-profile confidence intervals for tau2, tau, I2 and H2 (metafor's confint).
 
         Parameters
@@ -257,6 +259,11 @@ class RMAResult(_ModelDisplay):
         random : bool
             Give the tau2/tau/I2/H2 intervals (False: coefficients only, which also works
             for a fixed-effects model or a fixed tau2, as metafor's ``random=FALSE``).
+        control : dict, optional
+            metafor's ``confint`` control: ``tol`` (uniroot tolerance, default
+            eps^0.25; e.g. 1e-12 for the exact limits), ``maxiter`` (1000), ``tau2_min``
+            (min(0, tau2)) and ``tau2_max`` (the model's ``control['tau2_max']`` if set,
+            else max(100, 10 tau2)) -- the search interval.
 
         Notes
         -----
@@ -266,7 +273,7 @@ class RMAResult(_ModelDisplay):
         reported at the bound with ``lb_sign``/``ub_sign`` set as metafor does.
         """
         from .models import confint
-        return confint(self, level=level, fixed=fixed, random=random)
+        return confint(self, level=level, fixed=fixed, random=random, control=control)
 
     # ------------------------------------------------------------------ display
     def _title(self):

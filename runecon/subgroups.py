@@ -165,7 +165,7 @@ def subgroups(yi, vi, groups, method="REML", tau2="separate", test="z", level=95
                          f.tau2, f.I2, f.QE, f.QEp))
         est = np.array([r[2] for r in rows])
         se = np.array([r[3] for r in rows])
-        model = rma(est, sei=se, method="FE")
+        model = rma(est, sei=se, method="FE", level=level)
         table = pd.DataFrame(rows, columns=list(_COLS))
         return SubgroupResult(table=table, Qb=float(model.QE), df=len(levels) - 1,
                               pval=float(model.QEp), method=method, tau2=tau2, test=test,
