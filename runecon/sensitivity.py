@@ -531,7 +531,8 @@ def permutest(res, iter=1000, *, seed=None, exact=None, btt=None, fallback=True,
     Biometrics 55:732-737. doi:10.1111/j.0006-341X.1999.00732.x; Higgins JPT, Thompson SG
     (2004). Controlling the risk of spurious findings from meta-regression. Stat Med
     23:1663-1682. doi:10.1002/sim.1752. Two-sided p-value: share of permuted |z| >=
-    |z_obs| - sqrt(eps) (metafor's comptol).
+    |z_obs| - sqrt(eps) max(1, |z_obs|) (metafor's comptol, relative above 1 so that ties in
+    exact arithmetic count at any scale; the observed data are one of the permutations).
     """
     _check_res(res, "permutest")
     k, p = res.k, res.p
@@ -603,8 +604,12 @@ def permutest(res, iter=1000, *, seed=None, exact=None, btt=None, fallback=True,
     z[obs], QM[obs] = zobs, QMobs
     ok = fit.converged.copy()
     ok[obs] = True
-    pval = np.mean(np.abs(z[ok]) >= np.abs(zobs) - COMPTOL, axis=0)
-    QMp = float(np.mean(QM[ok] >= QMobs - COMPTOL))
+    # metafor's comptol, relative for statistics above 1: a permuted statistic equal to the
+    # observed one in exact arithmetic (e.g. all signs flipped) counts however large it is
+    # (|z| ~ 1e7 for effects near 1e6 carries rounding far above an absolute sqrt(eps))
+    tz = COMPTOL * np.maximum(1.0, np.abs(zobs))
+    pval = np.mean(np.abs(z[ok]) >= np.abs(zobs) - tz, axis=0)
+    QMp = float(np.mean(QM[ok] >= QMobs - COMPTOL * max(1.0, abs(QMobs))))
     return PermutestResult(coef_names=tuple(res.coef_names), beta=np.asarray(res.beta),
                            zval=zobs, pval=np.minimum(pval, 1.0), QM=QMobs, QMp=QMp,
                            iter=len(z), exact=bool(exact), n_failed=int((~ok).sum()),
