@@ -315,33 +315,34 @@ def _fisher(method, D, M, V, Ymc, tau2, k, p, threshold, maxiter, stepadj=1.0):
     return tau2, conv & ~failed, iters, last
 
 
-def _bisect(fun, lo, hi, n=100):
-    """Vectorised bisection for a decreasing function: root with fun(lo)>0>fun(hi)."""
-    for _ in range(n):
-        mid = 0.5 * (lo + hi)
-        f = fun(mid)
-        pos = f > 0
-        lo = np.where(pos, mid, lo)
-        hi = np.where(pos, hi, mid)
-        if np.all(hi - lo <= 1e-14 * np.maximum(1.0, hi)):
-            break
-    return 0.5 * (lo + hi)
-
-
 def _root_tau2(fun, n):
-    """Root of a decreasing estimating function on [0, inf) (0 when fun(0) <= 0)."""
+    """Root of a decreasing estimating function on [0, inf) (0 when fun(0) <= 0): the
+    upper end doubled twice per step until fun < 0 (at most 60 steps), then R's uniroot
+    iterates (``_rootfind.uniroot``, the one root finder) to 1e-13 relative."""
     lo = np.zeros(n)
     f0 = fun(lo)
     hi = np.ones(n)
+    fhi = fun(hi)
     for _ in range(60):
-        bad = fun(hi) > 0
+        bad = fhi > 0
         if not bad.any():
             break
         hi = np.where(bad, hi * 4, hi)
-    out = _bisect(fun, lo, hi)
-    out[f0 <= 0] = 0.0
-    out[fun(hi) > 0] = np.nan
+        fhi = np.where(bad, fun(hi), fhi)
+    out = np.zeros(n)
+    todo = np.flatnonzero((f0 > 0) & (fhi <= 0))
+    if todo.size:
+        out[todo] = uniroot(lambda t, idx: fun(_spread(t, todo[idx], n))[todo[idx]],
+                            lo[todo], hi[todo], f0[todo], fhi[todo], tol=1e-13 * hi[todo])[0]
+    out[fhi > 0] = np.nan
     return out
+
+
+def _spread(t, idx, n):
+    """Values t at rows idx of an n-vector (other rows: 0), for row-wise functions."""
+    x = np.zeros(n)
+    x[idx] = t
+    return x
 
 
 def _tau2_pm(D, M, V, Ymc, Y, k, p, tau2_max, tol=TOL, maxiter=MAXITER):

@@ -34,8 +34,9 @@ def uniroot(f, a, b, fa, fb, tol=R_UNIROOT_TOL, maxiter=1000):
         ``f(x, idx)`` evaluates the functions of rows ``idx`` at ``x`` (arrays).
     a, b, fa, fb : ndarray, shape (B,)
         Brackets and the function values at their ends (opposite signs or a zero).
-    tol : float
-        R's ``tol``: absolute x tolerance (actual tolerance ``2 eps |b| + tol / 2``).
+    tol : float or ndarray, shape (B,)
+        R's ``tol``: absolute x tolerance (actual tolerance ``2 eps |b| + tol / 2``), one
+        for all rows or one per row.
     maxiter : int
         R's ``maxiter``; a row still open after it is NaN with ``iterations = -1``.
 
@@ -53,6 +54,7 @@ def uniroot(f, a, b, fa, fb, tol=R_UNIROOT_TOL, maxiter=1000):
     a, b = np.array(a, float), np.array(b, float)
     fa, fb = np.array(fa, float), np.array(fb, float)
     c, fc = a.copy(), fa.copy()
+    tol = np.broadcast_to(np.asarray(tol, float), a.shape)
     root = np.where(fa == 0, a, np.where(fb == 0, b, np.nan))
     iters = np.where(np.isnan(root), -1, 0)
     prec = np.zeros(a.shape)
@@ -65,7 +67,7 @@ def uniroot(f, a, b, fa, fb, tol=R_UNIROOT_TOL, maxiter=1000):
         sw = np.abs(FC) < np.abs(FB)
         A, Bv, Cv = np.where(sw, Bv, A), np.where(sw, Cv, Bv), np.where(sw, Bv, Cv)
         FA, FB, FC = np.where(sw, FB, FA), np.where(sw, FC, FB), np.where(sw, FB, FC)
-        tol_act = 2 * _EPS * np.abs(Bv) + tol / 2
+        tol_act = 2 * _EPS * np.abs(Bv) + tol[act] / 2
         new = (Cv - Bv) / 2
         done = (np.abs(new) <= tol_act) | (FB == 0)
         root[act[done]] = Bv[done]
