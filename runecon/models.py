@@ -478,7 +478,7 @@ def _fit(y, v, X, names, labels, method, test, level, tau2_fix, con, terms, need
 
     # fixed effects, from the centred effects (X's first column is the intercept, which
     # gets the centre back): sums of squares do not lose digits to a common offset
-    ybar = _centre(y)
+    ybar = _centre(y) if np.all(X[:, 0] == 1) else 0.0
     yc = y - ybar
     w = 1.0 / (v + tau2)
     sw = w.sum()
@@ -678,7 +678,7 @@ def confint(res, level=None, fixed=False, random=True, control=None):
     crit_u = float(special.chdtri(df, alpha / 2.0))               # upper alpha/2 quantile
     crit_l = 2.0 * float(special.gammaincinv(df / 2.0, alpha / 2.0))  # lower alpha/2 quantile
 
-    yc = y - _centre(y)
+    yc = y - _centre(y) if np.all(X[:, 0] == 1) else y
 
     def qe(t):
         return _rss(1.0 / (v + t), X, yc, p1)
