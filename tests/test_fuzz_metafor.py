@@ -278,7 +278,8 @@ def _random(seed, k=8, p=1):
     return y, v, X
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", [pytest.param(s, marks=pytest.mark.slow) if s >= 6 else s
+                                  for s in range(30)])
 @pytest.mark.parametrize("method", METHODS)
 def test_shift_scale_permutation_invariance(seed, method):
     """yi + c, (a yi, a^2 vi) and reordering give the transformed fit (exact properties of
