@@ -555,7 +555,8 @@ def fit_batch(yi, vi, mask=None, X=None, *, method="REML", test="z", tau2=None,
         Fixed tau^2 (metafor's ``tau2=``).
     threshold, maxiter, tau2_max, ll0check, stepadj, tau2_init, tol
         metafor's ``control`` settings (defaults as metafor's; ``tol`` is uniroot's
-        tolerance for PM and the ll0 check's).
+        tolerance for PM and the ll0 check's; ``tau2_max`` None is metafor's default PM
+        bound max(100, 10 mad(yi)^2), a number is used as given).
     fallback : bool
         Re-solve the estimating equation by bisection for rows where Fisher scoring did not
         converge (counted in ``BatchFit.fallback``); with False such rows are failed fits.
