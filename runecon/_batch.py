@@ -131,6 +131,10 @@ def _inv(A):
     return out
 
 
+#: public for the sibling modules (runecon.sensitivity)
+inv = _inv
+
+
 class _Design:
     """Shared X with its outer products, for (C x k) @ (k x p^2) cross products.
 

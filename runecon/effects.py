@@ -14,7 +14,8 @@ import pandas as pd
 from scipy import special, stats
 
 from .errors import InputError
-from .models import _column
+from ._checks import column as _column
+from ._checks import one_of as _one_of
 
 __all__ = ["escalc", "escalc_prepost", "hedges_j", "ci_to_se", "p_to_se", "t_to_se",
            "smd_to_pct", "pct_to_smd", "MEASURES"]
@@ -81,11 +82,6 @@ def _get(name, value, data, k=None):
     if a.ndim != 1:
         raise InputError(name, f"must be one-dimensional, got shape {a.shape}")
     return _finite(name, a)
-
-
-def _one_of(name, value, valid):
-    if value not in valid:
-        raise InputError(name, f"must be one of {list(valid)}, got {value!r}")
 
 
 def _common_length(lengths):

@@ -11,12 +11,14 @@ import math
 import numpy as np
 from scipy import special
 
+from . import _checks
 from ._design import design_from_terms, model_matrix, needed_columns, parse_formula
 from ._batch import MAXITER, TESTS, THRESHOLD, fit_batch
 from ._batch import METHODS as _BATCH_METHODS
 from ._rootfind import R_UNIROOT_TOL, RootNotBracketed, r_uniroot
 from .errors import ConvergenceError, InputError, TooFewStudiesError
-from .results import ConfintResult, PredictResult, RMAResult
+from . import results as _results
+from .results import ConfintResult, PredictResult, RMAMVResult, RMAResult
 
 #: the estimators rma() offers (the batched core's, without its aliases EE and CE of FE)
 METHODS = tuple(m for m in _BATCH_METHODS if m not in ("EE", "CE"))
@@ -30,78 +32,13 @@ _DBL_EPS = 2.220446049250313e-16
 
 
 # --------------------------------------------------------------------------- input
-def _column(data, name, argument):
-    if data is None:
-        raise InputError(argument, f"the column name {name!r} needs a DataFrame in 'data'")
-    try:
-        return data[name]
-    except (KeyError, IndexError, TypeError):
-        cols = list(getattr(data, "columns", getattr(data, "keys", lambda: [])()))
-        raise InputError(argument, f"column {name!r} is not in data; columns are {cols}") from None
-
-
-def _vector(x, argument, k=None):
-    try:
-        a = np.asarray(x, dtype=float)
-    except (TypeError, ValueError):
-        raise InputError(argument, "must be numeric (a sequence of numbers)") from None
-    if a.ndim == 0:
-        a = a.reshape(1)
-    if a.ndim != 1:
-        raise InputError(argument, f"must be one-dimensional, got shape {a.shape}")
-    if k is not None and a.shape[0] != k:
-        raise InputError(argument, f"has length {a.shape[0]} but yi has length {k}; give one "
-                                   "value per study")
-    return a
-
-
-def _option(value, valid, argument, upper=False):
-    """``value`` in metafor's case (upper: methods, lower: tests) if it is one of ``valid``."""
-    if isinstance(value, str):
-        norm = value.upper() if upper else value.lower()
-        if norm in valid:
-            return norm
-    raise InputError(argument, f"unknown {argument} {value!r}; valid {argument}s are {', '.join(valid)}")
-
-
-def _check_finite_yi(y):
-    bad = np.flatnonzero(~np.isfinite(y))
-    if bad.size:
-        raise InputError("yi", f"has a missing or non-finite value at position {bad[0] + 1}; "
-                               "remove such studies first")
-
-
-def _check_positive(v, argument, what="sampling variances must be"):
-    bad = np.flatnonzero(~(np.isfinite(v) & (v > 0)))
-    if bad.size:
-        raise InputError(argument, f"{what} positive and finite; position {bad[0] + 1} "
-                                   f"is {v[bad[0]]!r}")
-
-
-def _level(level):
-    try:
-        lv = float(level)
-    except (TypeError, ValueError):
-        raise InputError("level", "must be a number such as 95 (percent) or 0.95") from None
-    if 0.5 <= lv < 1:
-        lv *= 100.0
-    if not 50 <= lv < 100:
-        raise InputError("level", f"must be a confidence level in percent in [50, 100), got {level!r}")
-    return lv
+# The argument checks live in runecon._checks (shared by every public function).
+_column, _vector, _option = _checks.column, _checks.vector, _checks.option
+_check_finite_yi, _check_positive, _level = _checks.finite_yi, _checks.positive, _checks.level
 
 
 def _control(control):
-    con = dict(DEFAULT_CONTROL)
-    if control:
-        unknown = set(control) - set(con)
-        if unknown:
-            raise InputError("control", f"unknown keys {sorted(unknown)}; valid keys are "
-                                        f"{sorted(con)}")
-        con.update(control)
-    if not (con["maxiter"] >= 1 and con["threshold"] > 0 and con["stepadj"] > 0
-            and con["tol"] > 0):
-        raise InputError("control", "maxiter must be >= 1, threshold, stepadj and tol > 0")
-    return con
+    return _checks.control(control, DEFAULT_CONTROL)
 
 
 # --------------------------------------------------------------------------- algebra
@@ -134,7 +71,7 @@ def _rss(w, X, y, p1):
     return float(w @ (r * r))
 
 
-def _centre(y):
+def centre(y):
     """Mean of y, refined once: subtracting it from y (the model has an intercept) leaves
     every projection unchanged and keeps sums of squares free of a common offset."""
     m = float(np.mean(y))
@@ -187,6 +124,10 @@ def _coef_tests(beta, vb, df, level, btt=None):
         pval = 2.0 * special.ndtr(-np.abs(zval))
     crit = _crit(level, df)
     return se, zval, pval, beta - crit * se, beta + crit * se, QM, QMp, (m, df), tuple(btt)
+
+
+#: public for the sibling modules (runecon.multilevel)
+coef_tests = _coef_tests
 
 
 def _set_btt(btt, names):
@@ -380,7 +321,7 @@ def rma(yi, vi=None, *, sei=None, mods=None, data=None, method="REML", test="z",
     method = _option(method, METHODS, "method", upper=True)
     test = _option(test, TESTS, "test")
     level = _level(level)
-    con = _control(control) if control else DEFAULT_CONTROL
+    con = _control(control)
 
     terms = None
     if isinstance(mods, str):
@@ -428,12 +369,7 @@ def rma(yi, vi=None, *, sei=None, mods=None, data=None, method="REML", test="z",
         if method == "FE":
             raise InputError("tau2", "is not used with method='FE' (tau2 = 0 there); choose a "
                                      "random-effects method to fix tau2")
-        try:
-            tau2 = float(tau2)
-        except (TypeError, ValueError):
-            raise InputError("tau2", "must be a number >= 0") from None
-        if not (math.isfinite(tau2) and tau2 >= 0):
-            raise InputError("tau2", f"must be finite and >= 0, got {tau2!r}")
+        tau2 = _checks.number(tau2, "tau2", minimum=0.0)
     if method == "FE" or tau2 is not None:
         if k < p:
             raise TooFewStudiesError("yi", f"k = {k} studies cannot estimate p = {p} coefficients")
@@ -450,9 +386,7 @@ def rma(yi, vi=None, *, sei=None, mods=None, data=None, method="REML", test="z",
     else:
         if isinstance(slab, str):
             slab = _column(data, slab, "slab")
-        labels = tuple(str(s) for s in slab)
-        if len(labels) != k:
-            raise InputError("slab", f"has length {len(labels)} but yi has length {k}")
+        labels = tuple(_checks.labels(slab, "slab", k))
         if len(set(labels)) < k:  # as metafor: duplicated labels become "x.1", "x.2", ...
             counts, seen = {lab: labels.count(lab) for lab in labels}, {}
             out = []
@@ -478,7 +412,7 @@ def _fit(y, v, X, names, labels, method, test, level, tau2_fix, con, terms, need
 
     # fixed effects, from the centred effects (X's first column is the intercept, which
     # gets the centre back): sums of squares do not lose digits to a common offset
-    ybar = _centre(y) if np.all(X[:, 0] == 1) else 0.0
+    ybar = centre(y) if np.all(X[:, 0] == 1) else 0.0
     yc = y - ybar
     w = 1.0 / (v + tau2)
     sw = w.sum()
@@ -548,6 +482,10 @@ def _fit(y, v, X, names, labels, method, test, level, tau2_fix, con, terms, need
     )
 
 
+#: public for the sibling modules (runecon.smallstudy): fit from checked arrays
+fit_arrays = _fit
+
+
 def _r2(y, v, X, method, test, level, tau2, con, w):
     """Pseudo-R2 (percent) of a meta-regression as metafor computes it (r2def = "1")."""
     k, p = X.shape
@@ -578,6 +516,7 @@ def predict(res, newmods=None, level=None):
 
     See :meth:`RMAResult.predict`.
     """
+    _checks.result(res, "predict", (RMAResult, RMAMVResult))
     level = res.level if level is None else _level(level)
     p = res.p
     if newmods is None:
@@ -639,8 +578,14 @@ def confint(res, level=None, fixed=False, random=True, control=None):
 
     See :meth:`RMAResult.confint`.
     """
+    _checks.result(res, "confint", (RMAResult, RMAMVResult))
     if not (fixed or random):
         raise InputError("random", "at least one of fixed and random must be True")
+    if random and isinstance(res, RMAMVResult):
+        raise InputError("res", "confint() of the variance components of a three-level model "
+                                "(metafor's profile-likelihood confint.rma.mv) is not implemented; "
+                                "use confint(res, fixed=True, random=False) for the coefficients "
+                                "and res.lrt for tests of sigma2")
     level = res.level if level is None else _level(level)
     fx = {}
     if fixed:
@@ -678,7 +623,7 @@ def confint(res, level=None, fixed=False, random=True, control=None):
     crit_u = float(special.chdtri(df, alpha / 2.0))               # upper alpha/2 quantile
     crit_l = 2.0 * float(special.gammaincinv(df / 2.0, alpha / 2.0))  # lower alpha/2 quantile
 
-    yc = y - _centre(y) if np.all(X[:, 0] == 1) else y
+    yc = y - centre(y) if np.all(X[:, 0] == 1) else y
 
     def qe(t):
         return _rss(1.0 / (v + t), X, yc, p1)
@@ -726,3 +671,6 @@ def confint(res, level=None, fixed=False, random=True, control=None):
         H2=res.H2, H2_lb=lb / vt + 1.0, H2_ub=ub / vt + 1.0,
         lb_sign=lb_sign, ub_sign=ub_sign, ci_null=ci_null, **fx,
     )
+
+
+_results.register_engine(predict=predict, confint=confint)

@@ -14,8 +14,10 @@ from scipy import special, stats
 
 from ._design import model_matrix, parse_formula
 from .errors import ConvergenceError, InputError, TooFewStudiesError
-from .models import (_centre, _check_finite_yi, _check_positive, _coef_tests, _column, _level,
-                     _option, _vector)
+from . import _checks
+from ._checks import column as _column, finite_yi as _check_finite_yi, level as _level
+from ._checks import option as _option, positive as _check_positive, vector as _vector
+from .models import centre as _centre, coef_tests as _coef_tests
 from .results import LevelTest, RMAMVResult, RMAResult, RobustResult
 
 __all__ = ["rma_mv", "robust"]
@@ -317,14 +319,7 @@ def _maximise(lik, fixed, scale):
 def _codes(x, argument, k, data):
     if isinstance(x, str):
         x = _column(data, x, argument)
-    arr = np.asarray(x, dtype=object)
-    if arr.ndim != 1 or arr.shape[0] != k:
-        raise InputError(argument, f"must have one value per effect size (k = {k}), got shape "
-                                   f"{arr.shape}")
-    if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in arr):
-        j = next(i for i, v in enumerate(arr) if v is None or (isinstance(v, float) and math.isnan(v)))
-        raise InputError(argument, f"has a missing value at position {j + 1}")
-    labels = [str(v) for v in arr]
+    labels = _checks.labels(x, argument, k)
     index = {s: j for j, s in enumerate(dict.fromkeys(labels))}   # first-appearance order
     return np.array([index[s] for s in labels]), labels
 
@@ -431,9 +426,8 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
     if k - p < 1:
         raise TooFewStudiesError("yi", f"k = {k} effects cannot estimate p = {p} coefficients "
                                        "and the variance components")
-    labels = tuple(str(s) for s in slab) if slab is not None else tuple(str(i + 1) for i in range(k))
-    if len(labels) != k:
-        raise InputError("slab", f"has length {len(labels)} but yi has length {k}")
+    labels = (tuple(_checks.labels(slab, "slab", k)) if slab is not None
+              else tuple(str(i + 1) for i in range(k)))
 
     fixed = {}
     if sigma2 is not None:
@@ -532,6 +526,7 @@ def robust(res, cluster=None, adjust="CR2", level=None):
     P_i[j, l] = [j = l] |g_ij|² - h_ij'h_il, g_ij = (vb E_j R_j')_i, h_ij = (vb E_j X_j L)_i,
     L L' = vb.
     """
+    _checks.result(res, "robust", (RMAMVResult, RMAResult))
     if adjust not in ADJUSTMENTS:
         raise InputError("adjust", f"unknown adjustment {adjust!r}; valid: {', '.join(ADJUSTMENTS)}")
     level = res.level if level is None else _level(level)

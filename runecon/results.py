@@ -13,6 +13,17 @@ import numpy as np
 
 _DIGITS = 4  # metafor's default number of printed digits
 
+#: The engine's post-fit functions (``predict``, ``confint``), registered by runecon.models when
+#: it is imported: the result classes sit below the engine in the layering
+#: (tests/test_layering.py), so their methods call the engine through this table instead of
+#: importing it. A result exists only once the engine has produced it, so the table is filled.
+_ENGINE: dict = {}
+
+
+def register_engine(**functions):
+    """Called by runecon.models with its ``predict`` and ``confint`` functions."""
+    _ENGINE.update(functions)
+
 
 def _f(x, digits=_DIGITS):
     """R's formatC(x, digits, format = "f")."""
@@ -242,8 +253,7 @@ class RMAResult(_ModelDisplay):
         metafor's predict.rma (Riley et al. 2011, doi:10.1136/bmj.d549, use k - 2 df;
         metafor and runecon do not).
         """
-        from .models import predict
-        return predict(self, newmods=newmods, level=level)
+        return _ENGINE["predict"](self, newmods=newmods, level=level)
 
     def confint(self, level=None, fixed=False, random=True, control=None):
         """Q-profile confidence intervals for tau2, tau, I2 and H2 (metafor's confint).
@@ -272,8 +282,8 @@ class RMAResult(_ModelDisplay):
         ``uniroot`` algorithm on [0, max(100, 10 tau2)]; a limit outside that interval is
         reported at the bound with ``lb_sign``/``ub_sign`` set as metafor does.
         """
-        from .models import confint
-        return confint(self, level=level, fixed=fixed, random=random, control=control)
+        return _ENGINE["confint"](self, level=level, fixed=fixed, random=random,
+                                  control=control)
 
     # ------------------------------------------------------------------ display
     def _title(self):
@@ -544,8 +554,7 @@ class RMAMVResult(_ModelDisplay):
         """Average or predicted effects with CI and prediction interval
         pred ± crit · sqrt(se² + sigma2_1 + sigma2_2) (metafor's predict.rma for rma.mv
         without inner/outer factors), crit from t with k - p df under test="t"."""
-        from .models import predict
-        return predict(self, newmods=newmods, level=level)
+        return _ENGINE["predict"](self, newmods=newmods, level=level)
 
     def _title(self):
         return f"Multivariate Meta-Analysis Model (k = {self.k}; method: {self.method})"

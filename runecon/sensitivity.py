@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from ._batch import _inv, fit_batch
+from . import _checks
+from ._batch import fit_batch, inv as _inv
 from ._rootfind import R_UNIROOT_TOL
 from .errors import InputError, RuneconWarning, TooFewStudiesError
 
@@ -25,11 +26,7 @@ MAX_EXHAUSTIVE = 2**20 - 1            # gosh: all subsets of up to k = 20 studie
 
 
 # ----------------------------------------------------------------------------- helpers
-def _check_res(res, what):
-    for name in ("yi", "vi", "X", "method", "test", "beta"):
-        if not hasattr(res, name):
-            raise InputError("res", f"{what} needs a fitted model from runecon.rma(), got "
-                                    f"{type(res).__name__}")
+_check_res = _checks.univariate   # metafor's class check: rma.uni fits only
 
 
 def _rng(seed):
@@ -41,10 +38,7 @@ def _rng(seed):
     return np.random.default_rng(seed)
 
 
-def _int_only(res, what):
-    if res.p != 1:
-        raise InputError("res", f"{what} is only defined for models without moderators "
-                                "(as in metafor); refit without mods")
+_int_only = _checks.intercept_only
 
 
 def _fit(res, mask=None, yi=None, vi=None, progress=None, desc="fits", fallback=True):

@@ -15,8 +15,11 @@ import pandas as pd
 from scipy import special, stats
 
 from .errors import ConvergenceError, InputError, TooFewStudiesError
-from .models import _fit as _rma_fit
-from .sensitivity import _check_res, _int_only
+from . import _checks
+from ._checks import intercept_only as _int_only
+from ._checks import univariate as _check_res
+from .models import fit_arrays as _rma_fit
+from .results import RMAMVResult, RMAResult
 
 PREDICTORS = {"sei": "standard error", "vi": "sampling variance", "ni": "sample size",
               "ninv": "inverse of the sample size", "sqrtni": "square root sample size",
@@ -449,7 +452,7 @@ def funnel_data(res, level=(90, 95, 99), *, refline=0.0, n=101) -> FunnelData:
     distinguish publication bias from other causes of asymmetry. J Clin Epidemiol
     61:991-996. doi:10.1016/j.jclinepi.2007.11.010
     """
-    _check_res(res, "funnel_data")
+    _checks.result(res, "funnel_data", (RMAResult, RMAMVResult))   # metafor: funnel.rma
     _int_only(res, "funnel_data")
     levels = tuple(float(lv) for lv in np.atleast_1d(level))
     for lv in levels:

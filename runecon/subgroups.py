@@ -8,7 +8,10 @@ import pandas as pd
 from scipy import stats
 
 from .errors import InputError
-from .models import _check_finite_yi, _check_positive, _column, rma
+from ._checks import column as _column
+from ._checks import finite_yi as _check_finite_yi
+from ._checks import positive as _check_positive
+from .models import rma
 from .results import RMAResult
 
 __all__ = ["subgroups", "SubgroupResult"]
