@@ -361,12 +361,13 @@ def test_dangling_control_group_is_reported(tmp_path):
 
 
 POOLED_HEADER = ("pooled_id,review_id,outcome,outcome_printed,subgroup,metric,model,estimate,"
-                 "ci_lb,ci_ub,k,k_es,n,heterogeneity,source,location,status,note")
+                 "ci_lb,ci_ub,k,k_es,n,heterogeneity,source,location,status,note,"
+                 "p_value,statistic,statistic_name,statistic_df,kind")
 
 
 def test_ci_not_containing_estimate_is_reported(tmp_path):
     ok = ("mine_01,llanoslagos2024a,running_economy,,,g,,-0.3,-0.5,-0.1,5,,,,"
-          "https://doi.org/10.1000/x,Table 1,reported,")
+          "https://doi.org/10.1000/x,Table 1,reported,,,,,,pooled")
     bad = ok.replace("mine_01", "mine_02").replace("-0.3,-0.5,-0.1", "0.3,-0.5,-0.1")
     p = _write(tmp_path, "pooled", [POOLED_HEADER, ok, bad])
     probs = _problems(p)
@@ -596,7 +597,8 @@ def test_every_correction_row_matches_the_raw_csv_and_what_load_does():
     load(corrected=True) the ``corrected_value`` exactly where ``applied`` is true, and
     changes no other cell of the package."""
     corr = raw_rows("corrections")
-    assert len(corr) == 78
+    # 78 rows of the first extraction + 3 CI signs restored + 1 DOI (evidence audit, issue 12)
+    assert len(corr) == 82
     applied_cells = {}
     for c in corr:
         name, key, col = c["table"], c["key"], c["column"]
@@ -627,8 +629,9 @@ def test_every_correction_row_matches_the_raw_csv_and_what_load_does():
                 assert col in fixed.at[i, "corrected"].split(";"), c["correction_id"]
             if not any((name, key, col) in applied_cells for col in printed.columns):
                 assert fixed.at[i, "corrected"] == "", (name, key)
-    # 66 SD corrections (SE -> SD) and the 80 -> 81 effect-size count: 67 applied cells
-    assert n_changed == len(applied_cells) == 67
+    # 66 SD corrections (SE -> SD) less the 8 Pellegrino 2024b sOBLA / 3000-m rows withdrawn
+    # (evidence about other cells), the 80 -> 81 effect-size count, 3 CI signs and 1 DOI
+    assert n_changed == len(applied_cells) == 66 - 8 + 1 + 3 + 1
 
 
 def test_applied_sd_corrections_follow_their_stated_rule():
@@ -645,7 +648,9 @@ def test_applied_sd_corrections_follow_their_stated_rule():
             c["correction_id"]
         assert f"sqrt({row['n']})" in c["rule"], c["correction_id"]
         n_checked += 1
-    assert n_checked == 64   # 66 SD corrections less the two that are not SE -> SD
+    # 66 SD corrections less the two that are not SE -> SD and the 8 withdrawn Pellegrino
+    # 2024b rows (applied = false, evidence about other cells)
+    assert n_checked == 64 - 8
 
 
 
