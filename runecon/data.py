@@ -322,7 +322,7 @@ def _check_printed_stats(tab: _Table, sch: dict, tables: dict) -> list:
         shown = f"{cells[est_c]} [{cells[lo_c]}, {cells[hi_c]}]"
         p = _printed_p(row.get(p_c, "")) if p_c in tab.header else None
         if p is not None and not 0.049 < p < 0.051:
-            excludes = lo > h_lo or hi < -h_hi
+            excludes = lo >= -h_lo or hi <= h_hi
             includes = lo <= h_lo and hi >= -h_hi
             if p <= 0.049 and not excludes:
                 probs.append(DataProblem(tab.path, line, f"{lo_c}/{hi_c}", shown,
