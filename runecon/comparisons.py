@@ -36,7 +36,7 @@ DEFAULT_CHOICES = dict(standardiser="pooled_pre", correction="exact", variance="
                        ri=0.5, split_control="same_method", cluster="study")
 
 #: review protocols as the re-analysis of the review established
-#: (../shared/evidence/llanoslagos2024_checks.md, sections (c)-(e))
+#: (data/sources/llanoslagos2024_checks.md, sections (c)-(e))
 PROTOCOLS = {
     "llanoslagos2024a": dict(standardiser="post", correction="exact", variance="bh", ri=None,
                              split_control="same_method", cluster="group"),
@@ -239,7 +239,7 @@ def comparisons(outcome, review=None, corrected=True, *, arms=None, **choices):
     11:364-386, doi:10.1177/1094428106291059; Borenstein et al. (2009) Introduction to
     Meta-Analysis, doi:10.1002/9780470743386; Hedges LV (1981) J Educ Stat 6:107-128,
     doi:10.3102/10769986006002107. The Llanos-Lagos protocol is documented in
-    ``../shared/evidence/llanoslagos2024_checks.md`` (sections c-e) and
+    ``data/sources/llanoslagos2024_checks.md`` (sections c-e) and
     validation/README.md.
     """
     if review is not None and review not in PROTOCOLS:

@@ -246,6 +246,106 @@ def _check_foreign(tab: _Table, sch: dict, tables: dict, resources: dict) -> lis
                                          "(exactly one is needed to pair the comparison)"))
     if tab.name == "corrections":
         probs += _check_corrections(tab, tables, resources)
+    if sch.get("runecon:statChecks"):
+        probs += _check_printed_stats(tab, sch, tables)
+    return probs
+
+
+def _half_unit(text: str) -> float:
+    """Half a unit of the last printed digit of a number as text ('0.081' -> 0.0005)."""
+    digits = text.split(".")[1] if "." in text else ""
+    digits = re.split(r"[eE]", digits)[0]
+    return 0.5 * 10.0 ** -len(digits)
+
+
+def _printed_p(text: str):
+    """A printed p value as a number ('0.010' -> 0.01, '<0.001' -> 0.001); None if not usable."""
+    t = text.replace(" ", "")
+    if _NUMBER.match(t):
+        return float(t)
+    if t.startswith(("<", "≤")) and _NUMBER.match(t[1:]):
+        return float(t[1:])
+    return None
+
+
+def _check_printed_stats(tab: _Table, sch: dict, tables: dict) -> list:
+    """Flag confidence intervals that contradict the p value or test statistic printed with them.
+
+    Applies to every row with an estimate, both CI bounds and a printed p value and/or test
+    statistic (columns named by ``runecon:statChecks`` in the schema), after the row's
+    *applied* corrections (a row with a correction of these cells that is not applied is
+    exempt, as for ``runecon:ciChecks``). Two rules, each with the rounding tolerance of the
+    printed digits (h = half a unit of the last printed digit of a cell):
+
+    1. **p rule** (two-sided 95 % CI and a test of estimate = 0 from the same model): a
+       printed p <= 0.049 (or "<x" with x <= 0.049) requires a CI that excludes 0; a p >=
+       0.051 requires a CI that includes 0. A bound within h of 0 counts as either. p values
+       between 0.049 and 0.051 are not judged.
+    2. **statistic rule** (Wald-type CI: estimate +/- crit x SE with SE = estimate /
+       statistic): the printed statistic and the CI half-width w imply the estimate
+       ``statistic x w / crit`` with crit = the t quantile 0.975 on the printed df
+       (``statistic_name`` "t") or 1.959964 ("z"; "abs_z" for |z| as RevMan prints it,
+       compared in absolute value). Flagged when it differs from the printed estimate by more
+       than the propagated rounding ``h_est + |statistic|/crit x h_w + w/crit x h_stat``,
+       h_w = mean of the two bounds' h.
+
+    A CI that lost its minus sign (Llanos-Lagos 2024a Table 6: -0.307 [-0.532, 0.081] with
+    t(25) = -2.802, p = 0.010) breaks both rules; corrections.csv restores the sign.
+    """
+    from scipy.stats import t as t_dist
+
+    spec = sch["runecon:statChecks"]
+    est_c, (lo_c, hi_c) = spec["estimate"], spec["ci"]
+    p_c, s_c, n_c, df_c = spec["p"], spec["statistic"], spec["name"], spec["df"]
+    if not all(c in tab.header for c in (est_c, lo_c, hi_c)):
+        return []
+    pk = _as_list(sch.get("primaryKey", []))
+    over, exempt = {}, set()
+    corr = tables.get("corrections")
+    for r in (corr.rows if corr is not None else []):
+        if r.get("table") != tab.name or r.get("column") not in (est_c, lo_c, hi_c):
+            continue
+        if r.get("applied") in _TRUE:
+            over.setdefault(r.get("key", ""), {})[r["column"]] = r.get("corrected_value", "")
+        else:
+            exempt.add(r.get("key", ""))
+    probs = []
+    for row, line in zip(tab.rows, tab.lines):
+        key = _key(row, pk)
+        if key in exempt:
+            continue
+        cells = {c: over.get(key, {}).get(c, row.get(c, "")) for c in (est_c, lo_c, hi_c)}
+        if not all(_NUMBER.match(v or "") for v in cells.values()):
+            continue
+        e, lo, hi = (float(cells[c]) for c in (est_c, lo_c, hi_c))
+        h_lo, h_hi, h_e = (_half_unit(cells[c]) for c in (lo_c, hi_c, est_c))
+        shown = f"{cells[est_c]} [{cells[lo_c]}, {cells[hi_c]}]"
+        p = _printed_p(row.get(p_c, "")) if p_c in tab.header else None
+        if p is not None and not 0.049 < p < 0.051:
+            excludes = lo >= -h_lo or hi <= h_hi
+            includes = lo <= h_lo and hi >= -h_hi
+            if p <= 0.049 and not excludes:
+                probs.append(DataProblem(tab.path, line, f"{lo_c}/{hi_c}", shown,
+                                         f"CI includes 0 but the printed p is {row[p_c]}"))
+            elif p >= 0.051 and not includes:
+                probs.append(DataProblem(tab.path, line, f"{lo_c}/{hi_c}", shown,
+                                         f"CI excludes 0 but the printed p is {row[p_c]}"))
+        stat, name = row.get(s_c, ""), row.get(n_c, "")
+        if s_c in tab.header and _NUMBER.match(stat or "") and name in ("t", "z", "abs_z"):
+            df = row.get(df_c, "")
+            if name == "t" and not _NUMBER.match(df or ""):
+                probs.append(DataProblem(tab.path, line, df_c, df, "a t statistic needs its df"))
+                continue
+            crit = float(t_dist.ppf(0.975, float(df))) if name == "t" else 1.959963984540054
+            s, w = float(stat), (hi - lo) / 2
+            implied = s * w / crit
+            got = abs(e) if name == "abs_z" else e
+            tol = h_e + abs(s) / crit * (h_lo + h_hi) / 2 + w / crit * _half_unit(stat)
+            if abs(implied - got) > tol:
+                probs.append(DataProblem(
+                    tab.path, line, f"{lo_c}/{hi_c}", shown,
+                    f"CI contradicts the printed {name} = {stat}: with half-width {w:.4g} it "
+                    f"implies an estimate of {implied:.4g} (tolerance {tol:.2g})"))
     return probs
 
 
@@ -273,6 +373,10 @@ def _check_corrections(tab: _Table, tables: dict, resources: dict) -> list:
                                      f"dangling foreign key: no row of {name!r} with this key"))
             continue
         applied = row.get("applied") in _TRUE
+        if applied and row.get("evidence_scope") == "other_cells":
+            probs.append(DataProblem(tab.path, line, "applied", row.get("applied"),
+                                     "a correction whose evidence concerns other cells "
+                                     "(evidence_scope = other_cells) must not be applied"))
         if (applied or row.get("printed_value", "")) and \
                 hits[0].get(col, "") != row.get("printed_value", ""):
             probs.append(DataProblem(tab.path, line, "printed_value", row.get("printed_value"),

@@ -1,7 +1,7 @@
 """runecon.pair_arms / runecon.comparisons: per-comparison effect sizes from arm data.
 
 Expected values: the per-comparison Hedges' g and Borenstein–Hedges variances of the
-re-analysis of Llanos-Lagos et al. 2024a/b (../shared/evidence/llanoslagos2024_checks.md,
+re-analysis of Llanos-Lagos et al. 2024a/b (data/sources/llanoslagos2024_checks.md,
 sections (c) and (e)), printed there at 3 decimals, and hand calculations shown below.
 """
 from __future__ import annotations
@@ -115,7 +115,7 @@ def test_bad_input():
 
 # --------------------------------------------------------------------------- data package
 # Expected per-comparison values of the re-analysis of Llanos-Lagos 2024a (RE, Table 3 as
-# printed) and 2024b (performance, Table 3 as printed): ../shared/evidence/
+# printed) and 2024b (performance, Table 3 as printed): data/sources/
 # llanoslagos2024_checks.md, section (c) (g = J·[Δint − Δcon]/SD_pooled(post), exact J,
 # var_BH = J²(1/n1 + 1/n2 + d²/(2(n1+n2)))) and the per-group table of section (e).
 # (study_id, group_id, speed as printed, n1, n2, g, var_BH): checks file section (c), rows 1-81

@@ -361,12 +361,13 @@ def test_dangling_control_group_is_reported(tmp_path):
 
 
 POOLED_HEADER = ("pooled_id,review_id,outcome,outcome_printed,subgroup,metric,model,estimate,"
-                 "ci_lb,ci_ub,k,k_es,n,heterogeneity,source,location,status,note")
+                 "ci_lb,ci_ub,k,k_es,n,heterogeneity,source,location,status,note,"
+                 "p_value,statistic,statistic_name,statistic_df,kind")
 
 
 def test_ci_not_containing_estimate_is_reported(tmp_path):
     ok = ("mine_01,llanoslagos2024a,running_economy,,,g,,-0.3,-0.5,-0.1,5,,,,"
-          "https://doi.org/10.1000/x,Table 1,reported,")
+          "https://doi.org/10.1000/x,Table 1,reported,,,,,,pooled")
     bad = ok.replace("mine_01", "mine_02").replace("-0.3,-0.5,-0.1", "0.3,-0.5,-0.1")
     p = _write(tmp_path, "pooled", [POOLED_HEADER, ok, bad])
     probs = _problems(p)
@@ -596,7 +597,8 @@ def test_every_correction_row_matches_the_raw_csv_and_what_load_does():
     load(corrected=True) the ``corrected_value`` exactly where ``applied`` is true, and
     changes no other cell of the package."""
     corr = raw_rows("corrections")
-    assert len(corr) == 78
+    # 78 rows of the first extraction + 3 CI signs restored + 1 DOI (evidence audit, issue 12)
+    assert len(corr) == 82
     applied_cells = {}
     for c in corr:
         name, key, col = c["table"], c["key"], c["column"]
@@ -627,8 +629,9 @@ def test_every_correction_row_matches_the_raw_csv_and_what_load_does():
                 assert col in fixed.at[i, "corrected"].split(";"), c["correction_id"]
             if not any((name, key, col) in applied_cells for col in printed.columns):
                 assert fixed.at[i, "corrected"] == "", (name, key)
-    # 66 SD corrections (SE -> SD) and the 80 -> 81 effect-size count: 67 applied cells
-    assert n_changed == len(applied_cells) == 67
+    # 66 SD corrections (SE -> SD) less the 8 Pellegrino 2024b sOBLA / 3000-m rows withdrawn
+    # (evidence about other cells), the 80 -> 81 effect-size count, 3 CI signs and 1 DOI
+    assert n_changed == len(applied_cells) == 66 - 8 + 1 + 3 + 1
 
 
 def test_applied_sd_corrections_follow_their_stated_rule():
@@ -645,7 +648,9 @@ def test_applied_sd_corrections_follow_their_stated_rule():
             c["correction_id"]
         assert f"sqrt({row['n']})" in c["rule"], c["correction_id"]
         n_checked += 1
-    assert n_checked == 64   # 66 SD corrections less the two that are not SE -> SD
+    # 66 SD corrections less the two that are not SE -> SD and the 8 withdrawn Pellegrino
+    # 2024b rows (applied = false, evidence about other cells)
+    assert n_checked == 64 - 8
 
 
 
@@ -664,3 +669,281 @@ def test_line_numbers_count_records_that_span_lines(tmp_path):
     p = _write(tmp_path, "outcomes", [OUT_HEADER, first, _out_row(timepoint="post", n="1")])
     probs = _problems(p)
     assert [(q.line, q.column) for q in probs] == [(2, "sd"), (4, "n")]
+
+
+# ====================================================================== evidence audit (#12)
+# Each class of finding of the independent data check has a guard below: printed p / t
+# against the printed CI, corrections resting on evidence about their own cells, sources
+# that are publications (not aggregators), DOIs or PubMed ids, rows that say what they are,
+# no provenance outside the repository, and the codebook's counts.
+
+def _pooled_line(pid, est, lo, hi, p="", stat="", name="", df="", kind="subgroup"):
+    return (f"{pid},llanoslagos2024a,running_economy,,,g,,{est},{lo},{hi},5,,,,"
+            f"https://doi.org/10.1000/x,Table 1,reported,,{p},{stat},{name},{df},{kind}")
+
+
+def test_a_ci_that_contradicts_its_printed_p_or_t_is_flagged(tmp_path):
+    """Constructed rows. The good one is Llanos-Lagos 2024a Table 6 'PL <= 12.00 km/h' with
+    its sign restored: -0.307 (SE 0.110), t(25) = -2.802, p = 0.010 and -0.307 +/- 2.0595 x
+    0.110 = [-0.534, -0.080]; the printed [-0.532, 0.081] lost the minus sign."""
+    lines = [POOLED_HEADER,
+             _pooled_line("ok_t", -0.307, -0.532, -0.081, "0.010", -2.802, "t", 25),
+             _pooled_line("lost_sign", -0.307, -0.532, 0.081, "0.010", -2.802, "t", 25),
+             _pooled_line("p_only", -0.246, -0.484, 0.008, "0.044"),
+             # p = 0.30 with a CI that excludes 0
+             _pooled_line("p_high", -0.5, -0.9, -0.1, "0.30"),
+             # RevMan prints |Z|: 1.43 / 3.53 x 1.96 = 0.794 = half-width -> consistent
+             _pooled_line("abs_z", -1.43, -2.23, -0.64, "", 3.53, "abs_z"),
+             # a z of 1.0 with half-width 0.4 implies 1.0 x 0.4 / 1.96 = 0.204, not 0.5
+             _pooled_line("bad_z", 0.5, 0.1, 0.9, "", 1.0, "z"),
+             _pooled_line("no_df", -0.3, -0.5, -0.1, "", -2.9, "t", ""),
+             # p between 0.049 and 0.051 is not judged; a bound within rounding of 0 is both
+             _pooled_line("edge", -0.32, -0.64, 0.00, "0.050"),
+             _pooled_line("zero_bound", -0.32, -0.64, 0.00, "0.04")]
+    probs = _problems(_write(tmp_path, "pooled", lines))
+    got = sorted((q.line, q.message.split(":")[0].split(" but")[0]) for q in probs)
+    assert got == [(3, "CI contradicts the printed t = -2.802"), (3, "CI includes 0"),
+                   (4, "CI includes 0"), (5, "CI excludes 0"),
+                   (7, "CI contradicts the printed z = 1.0"), (8, "a t statistic needs its df")]
+
+
+def test_the_packaged_pooled_rows_agree_with_their_printed_p_and_t_after_corrections(tmp_path):
+    """Every pooled row with a printed p or t passes (the packaged data validate); without
+    the three sign corrections, the two Table 6 rows are flagged by both rules."""
+    pooled = load("pooled", corrected=False).set_index("pooled_id")
+    # Table 6, pp. 925-926 (Llanos-Lagos 2024a): printed cells
+    assert tuple(pooled.loc["llanoslagos2024a_24", ["estimate", "ci_lb", "ci_ub", "statistic",
+                                                    "statistic_df"]]) == (-0.307, -0.532, 0.081,
+                                                                          -2.802, 25)
+    assert pooled.at["llanoslagos2024a_24", "p_value"] == "0.010"
+    assert tuple(pooled.loc["llanoslagos2024a_30", ["ci_ub", "statistic", "statistic_df"]]) == \
+        (0.008, -2.155, 20)
+    n_checked = ((pooled.p_value != "") | pooled.statistic.notna()).sum()
+    assert n_checked >= 45
+    assert validate_paths([]) == 0
+    for f in Path(config.DATA_DIR).glob("*.*"):
+        if f.is_file():
+            (tmp_path / f.name).write_bytes(f.read_bytes())
+    c = tmp_path / "corrections.csv"
+    kept = [line for line in c.read_text(encoding="utf-8").splitlines()
+            if not line.startswith(("corr_079,", "corr_080,", "corr_081,"))]
+    c.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    with pytest.raises(DataError) as ei:
+        load("pooled", data_dir=tmp_path)
+    flagged = sorted({q.line for q in ei.value.problems})
+    lines = {r["pooled_id"]: i + 2 for i, r in enumerate(raw_rows("pooled"))}
+    assert flagged == sorted([lines["llanoslagos2024a_24"], lines["llanoslagos2024a_30"]])
+    assert len(ei.value.problems) == 4
+
+
+def test_ci_sign_corrections_are_the_bounds_that_printed_se_and_t_imply():
+    """Hand calculation from Table 6 (SE printed in parentheses): -0.307 + 2.0595 x 0.110 =
+    -0.0805 and -0.246 + 2.0860 x 0.114 = -0.0082 (t quantiles 0.975 on 25 and 20 df); Eihara
+    2022 Table 4: -0.51 + (-0.51 - -0.83) = -0.19."""
+    fixed = load("pooled").set_index("pooled_id")
+    assert fixed.at["llanoslagos2024a_24", "ci_ub"] == -0.081
+    assert abs(-0.307 + 2.0595 * 0.110 - -0.081) < 0.001
+    assert fixed.at["llanoslagos2024a_30", "ci_ub"] == -0.008
+    assert abs(-0.246 + 2.0860 * 0.114 - -0.008) < 0.001
+    assert fixed.at["eihara2022_08", "ci_ub"] == -0.19
+    # every other row of Eihara's Table 4 is centred on its estimate within 0.01
+    e = fixed[fixed.index.str.startswith("eihara2022_") & (fixed.index != "eihara2022_03")]
+    assert ((e.ci_lb + e.ci_ub) / 2 - e.estimate).abs().max() <= 0.01
+
+
+#: corrections withdrawn by the audit: Pellegrino 2024b sOBLA (150, 153) and 3000-m time
+#: trial (151, 154) spreads, whose evidence was the same study's VO2max cells
+WITHDRAWN = {"corr_055", "corr_056", "corr_057", "corr_058",
+             "corr_061", "corr_062", "corr_063", "corr_064"}
+
+
+def test_every_applied_correction_rests_on_evidence_about_its_own_cells():
+    corr = raw_rows("corrections")
+    assert all(c["evidence_scope"] in ("own_cells", "other_cells") for c in corr)
+    other = {c["correction_id"] for c in corr if c["evidence_scope"] == "other_cells"}
+    assert other == WITHDRAWN
+    assert all(c["applied"] == "false" and c["why"].startswith("withdrawn")
+               for c in corr if c["correction_id"] in WITHDRAWN)
+    for c in corr:
+        if c["applied"] == "true":
+            assert c["evidence_scope"] == "own_cells", c["correction_id"]
+        # an inferred SD correction must name the published result it reproduces
+        if c["applied"] == "true" and c["basis"] == "inferred" and c["table"] == "outcomes":
+            assert c["reproduces"], c["correction_id"]
+    # 78 rows re-checked: 70 kept as they were, 8 withdrawn
+    first = [c for c in corr if int(c["correction_id"][5:]) <= 78]
+    assert len(first) == 78 and len(first) - len(WITHDRAWN) == 70
+
+
+def test_an_applied_correction_with_evidence_about_other_cells_is_reported(tmp_path):
+    for f in Path(config.DATA_DIR).glob("*.*"):
+        if f.is_file():
+            (tmp_path / f.name).write_bytes(f.read_bytes())
+    p = tmp_path / "corrections.csv"
+    lines = p.read_text(encoding="utf-8").splitlines()
+    i = next(k for k, line in enumerate(lines) if line.startswith("corr_055,"))
+    assert ',false,"withdrawn' in lines[i]
+    lines[i] = lines[i].replace(',false,"withdrawn', ',true,"withdrawn')
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    probs = _problems(p)
+    assert [(q.line, q.column) for q in probs] == [(i + 1, "applied")]
+
+
+#: a published pooled value is "reproduced" by a correction group when the estimate and
+#: both bounds computed with it lie within 0.015 of the printed ones (2024a within 0.005;
+#: 2024b high-load running performance -0.463 [-0.859, -0.066] vs -0.469 [-0.872, -0.066]
+#: is the widest) and without it are at least 0.005 farther away
+REPRO_TOL, REPRO_GAIN = 0.015, 0.005
+
+
+def _refit(pooled_id, data_dir):
+    from runecon._armdata import arm_table
+    from runecon.comparisons import PROTOCOLS, pair_arms
+    row = load("pooled").set_index("pooled_id").loc[pooled_id]
+    review = row.review_id
+    outcome = row.outcome
+    method = {"high load": "high_load", "combined": "combined", "plyometric": "plyometric",
+              "submaximal": "submaximal"}[next(k for k in ("high load", "combined", "plyometric",
+                                                           "submaximal") if k in row.subgroup)]
+    arms = arm_table(outcome, review=review, corrected=True, data_dir=data_dir)
+    d = pair_arms(arms[arms.method != "submaximal"] if review == "llanoslagos2024b" else arms,
+                  **PROTOCOLS[review])
+    d = d[d.method == method]
+    if review == "llanoslagos2024a":
+        res = runecon.rma_mv(d.yi, d.vi, cluster=d.cluster, test="t")
+    else:
+        res = runecon.rma(d.yi, d.vi, method="REML", test="t")
+    est = np.array([res.estimate, res.ci_lb, res.ci_ub])
+    return np.abs(est - row[["estimate", "ci_lb", "ci_ub"]].to_numpy(float)).max()
+
+
+@pytest.mark.slow
+def test_each_inferred_correction_group_reproduces_the_result_it_names(tmp_path):
+    """Re-check of every correction row that names a reproduced result (basis inferred or
+    documented): with the group applied the published estimate is reproduced, with the
+    group disabled it is not (re-fits: Llanos-Lagos 2024a three-level, 2024b two-level)."""
+    import warnings
+    corr = raw_rows("corrections")
+    groups = {}
+    for c in corr:
+        for pid in filter(None, c["reproduces"].split(";")):
+            groups.setdefault(pid, set()).add(c["correction_id"])
+    assert set(groups) == {"llanoslagos2024a_01", "llanoslagos2024a_02", "llanoslagos2024a_04",
+                           "llanoslagos2024a_05", "llanoslagos2024b_01", "llanoslagos2024b_04",
+                           "llanoslagos2024b_05", "llanoslagos2024b_06"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for pid, ids in groups.items():
+            d = tmp_path / pid
+            d.mkdir()
+            for f in Path(config.DATA_DIR).glob("*.*"):
+                if f.is_file():
+                    (d / f.name).write_bytes(f.read_bytes())
+            rows = [dict(c, applied="false") if c["correction_id"] in ids else c for c in corr]
+            with open(d / "corrections.csv", "w", newline="", encoding="utf-8") as fh:
+                w = csv.DictWriter(fh, fieldnames=list(corr[0]), lineterminator="\n")
+                w.writeheader()
+                w.writerows(rows)
+            with_, without = _refit(pid, None), _refit(pid, d)
+            assert with_ <= REPRO_TOL, (pid, with_)
+            assert without >= with_ + REPRO_GAIN, (pid, with_, without)
+
+
+#: domains of aggregators, mirrors and exports that are not a publication's own record
+AGGREGATORS = ("biomaterialdatabase.com", "booksci.cn", "qxmd.com", "Export?style=RefWorks",
+               "github.com/feniix", "researchgate.net", "scribd.com", "studylib.net",
+               "ouci.dntb.gov.ua", "passeidireto.com", "semanticscholar.org")
+#: the one source not yet replaced by a DOI or PubMed record: Palmer & Sleivert 2001 (the
+#: only stored record is a bibliographic database entry; its note says so)
+PENDING_SOURCE = {"lida.sport-iat.de"}
+#: what a source may be: the DOI, the PubMed / PMC record, the publisher's own abstract page,
+#: or the authors' institutional repository copy of the same publication
+RECORDS = ("https://doi.org/", "https://pubmed.ncbi.nlm.nih.gov/", "https://pmc.ncbi.nlm.nih.gov/",
+           "http://journals.lww.com/", "https://journals.lww.com/", "http://link.springer.com/",
+           "https://portal.findresearcher.sdu.dk/", "https://research.edgehill.ac.uk/",
+           "https://researchprofiles.canberra.edu.au/")
+
+
+def test_no_source_is_an_aggregator_mirror_or_raw_ip():
+    import re
+    pending = set()
+    for name in TABLES:
+        for r in raw_rows(name):
+            s = r["source"]
+            assert not any(a in s for a in AGGREGATORS), (name, s)
+            assert not re.match(r"https?://\d+\.\d+\.\d+\.\d+", s), (name, s)
+            pending |= {p for p in PENDING_SOURCE if p in s}
+            assert s.startswith(RECORDS) or any(p in s for p in PENDING_SOURCE) \
+                or name in ("claims", "programmes"), (name, s)
+    assert pending == PENDING_SOURCE
+
+
+def test_every_study_has_a_doi_or_pmid_unless_its_note_says_why():
+    studies = load("studies").set_index("study_id")
+    missing = studies[(studies.doi == "") & (studies.pmid == "")]
+    assert list(missing.index) == ["palmer2001"]
+    assert "No DOI or PubMed id could be verified" in missing.at["palmer2001", "note"]
+    # DOIs the reviews' reference lists print (Llanos-Lagos 2024a refs [105], [70], [92],
+    # [120], [5]) and the publisher's for Eihara 2024 and Wu 2024
+    expected = {"lum2019": "10.1016/j.jshs.2016.08.005", "guglielmo2009": "10.1055/s-2008-1038792",
+                "vikmoen2017": "10.14814/phy2.13149", "eihara2024": "10.1002/ejsc.12197",
+                "eihara2022": "10.1186/s40798-022-00511-1", "wu2024": "10.1007/s40279-024-01993-7",
+                "denadai2017": "10.1007/s40279-016-0604-z"}
+    assert {k: studies.at[k, "doi"] for k in expected} == expected
+    for k in ("guglielmo2009", "vikmoen2017", "eihara2024", "eihara2022", "wu2024",
+              "denadai2017", "palmer2001"):
+        assert studies.at[k, "title"] != "", k
+    # Ramírez-Campillo 2014: 2024b ref. [112] prints '...a1f44.c', 2024a ref. [79] '...a1f44c'
+    printed = load("studies", corrected=False).set_index("study_id")
+    assert printed.at["ramirezcampillo2014", "doi"] == "10.1519/JSC.0b013e3182a1f44.c"
+    assert studies.at["ramirezcampillo2014", "doi"] == "10.1519/JSC.0b013e3182a1f44c"
+
+
+def test_rows_say_what_they_are():
+    pooled = load("pooled").set_index("pooled_id")
+    # Wu 2024 abstract prints z and p only: estimate holds z, metric says so, no CI
+    wu = pooled[pooled.review_id == "wu2024"]
+    assert (wu.metric == "z").all() and wu.ci_lb.isna().all()
+    assert wu.estimate.tolist() == [-1.60, -0.98, -3.75]
+    assert pooled.at["eihara2024_01", "kind"] == "single_trial"
+    assert pooled.at["llanoslagos2024a_total", "kind"] == "count"
+    assert set(pooled.kind) == {"pooled", "subgroup", "moderator", "single_trial", "count"}
+    # Denadai 2017 abstract: "20 effects in 16 relevant studies"
+    assert (pooled.at["denadai2017_01", "k"], pooled.at["denadai2017_01", "k_es"]) == (16, 20)
+    # Vorup 2016 abstract: maximal aerobic speed +0.6 km/h
+    out = load("outcomes").set_index(["record_id", "timepoint"])
+    v = out.loc[("abs_vorup2016_04", "change")]
+    assert (v["mean"], v["unit"], v["printed"]) == (0.6, "km/h", "+0.6 km/h")
+    assert "no change value printed" not in v["note"]
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_no_reference_to_files_outside_the_repository():
+    """Provenance a clone can audit: nothing in runecon/, tests/, validation/, notebooks/ or
+    data/ points at ../shared or shared/evidence; every data/sources file they cite exists."""
+    import re
+    cited = set()
+    for folder in ("runecon", "tests", "validation", "notebooks", "data"):
+        for f in (REPO / folder).rglob("*"):
+            if not f.is_file() or f.suffix not in (".py", ".R", ".md", ".ipynb", ".json", ".csv") \
+                    or "sources" in f.parts or f == Path(__file__).resolve():
+                continue
+            text = f.read_text(encoding="utf-8", errors="replace")
+            assert "../shared" not in text and "shared/evidence" not in text, f
+            cited |= set(re.findall(r"data/sources/([A-Za-z0-9_.]+\.(?:md|csv))", text))
+    assert {"llanoslagos2024_checks.md", "llanoslagos2024a_re_table3.csv",
+            "physiology.md"} <= cited
+    for name in cited:
+        assert (REPO / "data" / "sources" / name).is_file(), name
+    assert "CC BY 4.0" in (REPO / "data" / "sources" / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_codebook_row_counts_equal_the_tables():
+    import re
+    readme = (Path(config.DATA_DIR) / "README.md").read_text(encoding="utf-8")
+    counts = dict(re.findall(r"^\| `(\w+)` \| (\d+) \|", readme, flags=re.M))
+    assert set(counts) == set(TABLES)
+    assert {k: int(v) for k, v in counts.items()} == {t: len(raw_rows(t)) for t in TABLES}
+    assert "title is not recorded" not in readme

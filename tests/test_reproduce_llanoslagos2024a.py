@@ -6,7 +6,7 @@ as metafor's ``rma.mv(yi, vi, random = ~ 1 | cluster/es_id, test = "t")``.
 Printed values: Sect. 3.4, printed pp. 910 and 917 (also data/pooled.csv,
 llanoslagos2024a_01 ... _06). Effect sizes: between-group Hedges' g of change scores
 standardised by the pooled post-test SD, Borenstein-Hedges variance, control n divided among
-same-method arms, with the corrections of ../shared/evidence/llanoslagos2024_checks.md
+same-method arms, with the corrections of data/sources/llanoslagos2024_checks.md
 (scenario C_inferred: Skovgaard, Johnston and Pellegrino spreads are SEs; Piacentini's control
 post SD 40 is 4.0; Turner's m/ml/kg sign reversed). The metafor fits on exactly these inputs
 are in tests/data/metafor_rma_mv.json (validation/metafor/rma_mv.R).

@@ -1,6 +1,6 @@
 """runecon.physiology: what a reported RE or TTE effect means in race time for a given runner.
 
-Models (equations, constants and sources in ``shared/evidence/physiology.md``):
+Models (equations, constants and sources in ``data/sources/physiology.md``):
 
 * :mod:`.daniels` — Daniels & Gilbert (1979) VDOT: :func:`vdot`, :func:`race_time`.
 * :mod:`.energetics` — speed gain from a saving in O2 cost: :func:`speed_gain` with the Kipp et

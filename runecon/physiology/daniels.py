@@ -4,7 +4,7 @@ Sources
 -------
 Daniels J, Gilbert J. *Oxygen Power: Performance Tables for Distance Runners*. 1979 (book, no
 DOI). The two equations below are transcribed identically by many independent secondary
-sources (tag [P*] in ``shared/evidence/physiology.md`` section 1).
+sources (tag [P*] in ``data/sources/physiology.md`` section 1).
 """
 from __future__ import annotations
 

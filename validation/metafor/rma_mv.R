@@ -6,9 +6,9 @@
 #
 # Data: metadat dat.konstantopoulos2011 (district/school, intercept-only and with `year`),
 # and the Llanos-Lagos 2024a running-economy comparisons per training method, computed here
-# from the printed Table 3 (../shared/evidence/llanoslagos2024a_re_table3.csv; override with
+# from the printed Table 3 (data/sources/llanoslagos2024a_re_table3.csv; override with
 # the environment variable LL2024A_TABLE3) following the protocol of
-# ../shared/evidence/llanoslagos2024_checks.md, sections (c)/(d), scenario C_inferred.
+# data/sources/llanoslagos2024_checks.md, sections (c)/(d), scenario C_inferred.
 #
 # Run from the repository root:  Rscript validation/metafor/rma_mv.R
 source("validation/metafor/_common.R")
@@ -118,7 +118,7 @@ for (mf in c("int", "year")) {
 }
 
 # ---- Llanos-Lagos 2024a: per-comparison Hedges' g of change scores ---------------------
-table3 <- Sys.getenv("LL2024A_TABLE3", "../shared/evidence/llanoslagos2024a_re_table3.csv")
+table3 <- Sys.getenv("LL2024A_TABLE3", "data/sources/llanoslagos2024a_re_table3.csv")
 t3 <- read.csv(table3, encoding = "UTF-8", stringsAsFactors = FALSE)
 # scenario C_inferred (checks (d)): spreads of Skovgaard [104], Johnston [136] and
 # Pellegrino [12] are standard errors -> SD = SE * sqrt(n); Piacentini [19] control post SD
