@@ -258,7 +258,7 @@ def grade(*, design="controlled", ci_lb=np.nan, ci_ub=np.nan, expected_sign="-",
     if (pi_lb is not None and pi_ub is not None and np.isfinite(pi_lb) and np.isfinite(pi_ub)
             and np.isfinite(lo) and np.isfinite(hi) and not (lo <= 0 <= hi)
             and pi_lb <= 0 <= pi_ub):
-        incons.append(f"95 % prediction interval {pi_lb:.2f} to {pi_ub:.2f} includes zero")
+        incons.append(f"95 % prediction interval {_m(pi_lb)} to {_m(pi_ub)} includes zero")
     if incons:
         level -= 1
         reasons.append("inconsistency: " + ", ".join(incons))
@@ -268,7 +268,7 @@ def grade(*, design="controlled", ci_lb=np.nan, ci_ub=np.nan, expected_sign="-",
     if k_es is not None and k_es >= 10 and egger_p is not None and np.isfinite(egger_p):
         if egger_p < EGGER_ALPHA:
             level -= 1
-            reasons.append(f"small-study effects: Egger test p = {egger_p:.3f}")
+            reasons.append(f"small-study effects: Egger test p = {egger_p:.2g}")
         else:
             reasons.append(f"no sign of small-study effects (Egger p = {egger_p:.2f})")
     return CERTAINTY[4 - max(level, 1)], reasons
@@ -728,9 +728,10 @@ class ClaimsLedger:
                  "|---|---|---|---|---|---|"]
         for _, r in self.frame.iterrows():
             lines.append("| " + " | ".join(cell(x) for x in (
-                f"{r['claim_id']}: {r['claim']}", r["article"].split(",")[0], r["verdict"],
+                f"{r['claim_id']}: {r['claim']}", r["article"].split(" · ")[0], r["verdict"],
                 r["certainty"], r["sentence"], r["reasons"])) + " |")
-        return "\n".join(lines) + "\n"
+        arts = sorted(set(self.frame["article"]))
+        return "\n".join(lines + ["", "Articles:", ""] + [f"- {a}" for a in arts]) + "\n"
 
 
 PART_COLUMNS = ["part_id", "claim_id", "part", "outcome", "how", "method", "scale",
