@@ -11,7 +11,8 @@ def _figures(args) -> int:
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     only = [n.strip() for n in args.only.split(",")] if args.only else None
     build_all(out=args.out, formats=formats, only=only)
-    _write_ledger(args.out)
+    if only is None or "claims_ledger" in only:
+        _write_ledger(args.out)
     return 0
 
 

@@ -23,7 +23,7 @@ from runecon.data import load, load_csv, save, validate_paths
 from runecon.errors import DataError, InputError
 
 TABLES = ["studies", "groups", "outcomes", "reported_effects", "pooled", "corrections",
-          "claims", "programmes"]
+          "claims", "claim_parts", "swc", "programmes"]
 #: Printed CIs are rounded to 2 decimals; re-pooling them reproduces a pooled value only to
 #: about half a unit in the last printed digit.
 PRINT_ROUNDING_TOL = 0.006
@@ -61,7 +61,7 @@ def test_every_row_has_source_location_and_status(name):
 
 def test_packaged_data_validates_cleanly(capsys):
     assert validate_paths([]) == 0
-    assert "ok: 8 file(s) valid" in capsys.readouterr().out
+    assert "ok: 10 file(s) valid" in capsys.readouterr().out
 
 
 def test_unknown_table_name_is_an_input_error():
@@ -256,9 +256,14 @@ def test_balsalobre2016_five_smds_repool_to_the_abstract_value():
 def test_pooled_holds_every_printed_pooled_row():
     # reviews_reported.csv (shared evidence) has 87 rows: 5 per-study + 82 pooled/subgroup
     pooled = load("pooled")
-    assert len(pooled[pooled.pooled_id != "llanoslagos2024a_total"]) == 82
+    # + 3 rows the claims ledger needs (Lauersen 2014 strength training and stretching RR,
+    # Eihara 2024's correlation of changes), not in reviews_reported.csv
+    added = {"lauersen2014_01", "lauersen2014_02", "eihara2024_02"}
+    assert len(pooled[(pooled.pooled_id != "llanoslagos2024a_total")
+                      & ~pooled.pooled_id.isin(added)]) == 82
     assert set(pooled.review_id) == {"balsalobre2016", "llanoslagos2024a", "llanoslagos2024b",
-                                     "eihara2022", "eihara2024", "wu2024", "denadai2017"}
+                                     "eihara2022", "eihara2024", "wu2024", "denadai2017",
+                                     "lauersen2014"}
 
 
 # ----------------------------------------------------------------------- bad input
@@ -361,12 +366,12 @@ def test_dangling_control_group_is_reported(tmp_path):
 
 
 POOLED_HEADER = ("pooled_id,review_id,outcome,outcome_printed,subgroup,metric,model,estimate,"
-                 "ci_lb,ci_ub,k,k_es,n,heterogeneity,source,location,status,note")
+                 "ci_lb,ci_ub,k,k_es,n,heterogeneity,source,location,status,note,standardiser")
 
 
 def test_ci_not_containing_estimate_is_reported(tmp_path):
     ok = ("mine_01,llanoslagos2024a,running_economy,,,g,,-0.3,-0.5,-0.1,5,,,,"
-          "https://doi.org/10.1000/x,Table 1,reported,")
+          "https://doi.org/10.1000/x,Table 1,reported,,post_sd")
     bad = ok.replace("mine_01", "mine_02").replace("-0.3,-0.5,-0.1", "0.3,-0.5,-0.1")
     p = _write(tmp_path, "pooled", [POOLED_HEADER, ok, bad])
     probs = _problems(p)
