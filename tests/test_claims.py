@@ -279,6 +279,7 @@ def test_every_claim_has_parts_and_every_part_resolves(ledger):
     assert missing == []
 
 
+@pytest.mark.slow
 def test_a_registered_function_can_compute_a_part(tmp_path, monkeypatch):
     calls = []
 
@@ -301,6 +302,7 @@ def test_a_registered_function_can_compute_a_part(tmp_path, monkeypatch):
         register_part_function("x", None)
 
 
+@pytest.mark.slow
 def test_ledger_markdown_and_csv_written_by_the_cli(tmp_path):
     from runecon.cli import main
 
@@ -310,3 +312,20 @@ def test_ledger_markdown_and_csv_written_by_the_cli(tmp_path):
     assert csv["claim_id"].tolist() == runecon.load("claims")["claim_id"].tolist()
     md = (tmp_path / "claims_ledger.md").read_text(encoding="utf-8")
     assert md.count("\n| C") == len(csv) and "no web address known" in md
+
+
+@pytest.mark.slow
+def test_race_time_figure_uses_a_post_sd_smd(parts):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from runecon import figures
+
+    fig, numbers = figures.render("race_time")
+    assert numbers["smd"]["standardiser"] == "post_sd"
+    # % change of O2 cost = 100 x g x 6 % with g the re-fitted high-load effect (C01a)
+    assert numbers["re_change_pct"]["estimate"] == pytest.approx(
+        100 * 0.06 * parts.loc["C01a", "estimate"], abs=1e-12)
+    # di Prampero over a 3-h marathon would be 1.6 % of 10 800 s, not Balsalobre's
+    # -1.42 x 6 % = 8.5 % (about 1.6-fold the post-SD scale for Støren: -1.45 vs -0.91)
+    assert "Llanos-Lagos 2024a" in numbers["sentence"]
