@@ -614,6 +614,8 @@ def _numbers(p):
     name = {"smd": "g", "rr": "RR", "r": "r", "slope_kmh": "slope per km/h",
             "slope_vo2max": "slope per ml/kg/min", "slope_sessions": "slope per weekly session",
             "pct": ""}.get(scale, "")
+    if scale == "smd" and p.get("how") in ("contrast", "pooled_diff"):
+        name = "difference in g"
     if scale == "pct":
         ci = (f" (95 % CI {_m(lo, 1)} to {_m(hi, 1)} %)" if np.isfinite(lo) and
               np.isfinite(hi) else "")
