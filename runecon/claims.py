@@ -55,7 +55,9 @@ than 100 participants or a single trial are behind it and fewer than two levels 
 already), no CI in the data, inconsistency (I² ≥ 50 %, or a 95 % prediction interval that
 includes zero when the CI does not), indirectness (the part's ``indirect`` reason) and
 small-study effects (Egger's regression test, :func:`runecon.regtest`, p < 0.10 when k ≥ 10
-effects). Risk of bias is "not assessed" (no review in the package prints it per result).
+effects; the effects treated as independent, as in the funnel_methods figure). The SWC of an
+SMD applies only to SMDs standardised by the between-runner (post-test) SD; for others it is
+"not applicable". Risk of bias is "not assessed" (no review in the package prints it per result).
 Grades: high · moderate · low · very low (Guyatt GH et al. 2008, BMJ 336:924,
 doi:10.1136/bmj.39489.470347.AD). A claim's certainty is the lowest of its parts that have
 evidence.
@@ -767,6 +769,11 @@ def _judged(part, ctx):
     p.update(k=None, k_es=None, n=None, standardiser="", model="", source="", evidence="")
     p.update(nums)
     swc = _swc(ctx, part)
+    swc_note = ""
+    if swc is not None and part["scale"] == "smd" and p.get("standardiser") != "post_sd":
+        # the SWC of 0.2 SD is on the between-runner scale; another standardiser is not
+        swc, swc_note = None, (f"SWC not applicable: SMD standardised by "
+                               f"'{p.get('standardiser') or 'not recorded'}'")
     p["swc"] = np.nan if swc is None else swc
     indirect = str(part.get("indirect", "") or "")
     if part["how"] == "none" or not nums:
@@ -788,6 +795,8 @@ def _judged(part, ctx):
                        words_only=part["how"] == "statement")
     if part["scale"] == "z":
         reasons.append("imprecision vs the SWC not assessable: only a z statistic is in the data")
+    if swc_note:
+        reasons.append(swc_note)
     if part["how"] == "statement":
         v, why = "inconclusive", "printed as words without numbers"
     p.update(verdict=v, verdict_reason=why, certainty=g, certainty_reasons="; ".join(reasons))

@@ -329,3 +329,11 @@ def test_race_time_figure_uses_a_post_sd_smd(parts):
     # di Prampero over a 3-h marathon would be 1.6 % of 10 800 s, not Balsalobre's
     # -1.42 x 6 % = 8.5 % (about 1.6-fold the post-SD scale for Støren: -1.45 vs -0.91)
     assert "Llanos-Lagos 2024a" in numbers["sentence"]
+
+
+def test_swc_of_an_smd_needs_a_between_runner_standardiser(parts):
+    # Balsalobre-Fernández 2016 (standardiser 'unknown'): 0.2 SD means nothing on its scale
+    assert np.isnan(parts.loc["C03a", "swc"])
+    assert "SWC not applicable" in parts.loc["C03a", "certainty_reasons"]
+    # the Llanos-Lagos re-fit (post-test SD) keeps it
+    assert parts.loc["C01a", "swc"] == 0.2
