@@ -28,6 +28,7 @@ from .smallstudy import (FunnelData, PetPeeseResult, RegtestResult, TrimfillResu
                          pet_peese, regtest, trimfill)
 from . import explorer
 from . import labels
+from .claims import ClaimsLedger, claims_ledger
 
 #: submodules that are part of the public API (others are implementation detail)
 _PUBLIC_MODULES = {"errors", "physiology", "plots", "style", "figures", "explorer", "savefig", "labels"}

@@ -11,7 +11,25 @@ def _figures(args) -> int:
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     only = [n.strip() for n in args.only.split(",")] if args.only else None
     build_all(out=args.out, formats=formats, only=only)
+    if only is None or "claims_ledger" in only:
+        _write_ledger(args.out)
     return 0
+
+
+def _write_ledger(out) -> None:
+    """The claims ledger beside the figures: claims_ledger.csv and claims_ledger.md."""
+    from pathlib import Path
+
+    from .claims import claims_ledger
+
+    led = claims_ledger()
+    out = Path(out)
+    led.to_frame().to_csv(out / "claims_ledger.csv", index=False, float_format="%.6g",
+                          lineterminator="\n")
+    (out / "claims_ledger.md").write_text("# Claims ledger\n\nComputed by "
+                                          "`runecon.claims_ledger()`; the rule is in the "
+                                          "docstring of `runecon.claims`.\n\n"
+                                          + led.to_markdown(), encoding="utf-8")
 
 
 def _validate(args) -> int:

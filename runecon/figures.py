@@ -367,79 +367,112 @@ def speed_moderation(fig):
             "moderator": "speed_kmh", "k_without_speed": int(len(c) - len(m))}
 
 
-@figure("race_time", "What the pooled Balsalobre effect could mean on race day: predicted "
-        "change in race time for a runner with the Støren 2008 strength group's mean VO2max "
-        "(61 ml/kg/min, used as VDOT) given the re-analysed SMD of running economy and its "
-        "95% CI (converted with the 6% between-runner CV of trained runners' RE, preset "
-        "'trained_lab'), under each physiology model; open "
-        "markers lie outside a model's valid range.",
-        [BALSALOBRE, STOREN, LLANOS_A + " (Table 2: VO2max)",
+@figure("race_time", "What strength training's effect on running economy could mean on race "
+        "day: predicted change in race time for a runner with the Støren 2008 strength group's "
+        "mean VO2max (61 ml/kg/min, used as VDOT), given the pooled high-load effect on running "
+        "economy of Llanos-Lagos 2024a (three-level REML re-fit, Hedges g standardised by the "
+        "post-test SD) and its 95% CI, converted to a % change of O2 cost with the 6% "
+        "between-runner CV of trained runners (preset 'trained_lab', which assumes that "
+        "standardiser), under each physiology model; open markers lie outside a model's valid "
+        "range. SMDs on another scale (Balsalobre-Fernández 2016) are refused.",
+        [LLANOS_A + " (Table 2: VO2max; Table 3: arm data)", STOREN,
          "runecon.physiology (Daniels & Gilbert 1979; di Prampero 1986, "
          "doi:10.1007/BF02343797; Kipp 2019, doi:10.3389/fphys.2019.00079)"],
         width="single", height=2.6)
 def race_time(fig):
+    from . import labels as people
+    from .claims import claims_ledger, re_pct_from_smd
     from .physiology import predict_race_times
+    from .physiology.effects import CV_PRESETS
 
-    res, _ = _balsalobre()
+    parts = claims_ledger().parts.set_index("part_id")
+    hl = parts.loc["C01a"]          # high load vs control, running economy, re-fitted
+    pct = [float(re_pct_from_smd(hl[c], standardiser=hl["standardiser"], cv="trained_lab"))
+           for c in ("estimate", "ci_lb", "ci_ub")]
     g = _table("groups")
     vo2 = float(g[(g["study_id"] == "storen2008") & (g["group_id"] == "high_load")]
                 ["vo2max"].iloc[0])
-    from .physiology.effects import CV_PRESETS
-
-    pred = predict_race_times(vo2max=vo2, smd=res.estimate, ci=(res.ci_lb, res.ci_ub),
-                              cv="trained_lab")
+    pred = predict_race_times(vo2max=vo2, re_change_pct=pct[0], ci=(pct[1], pct[2]))
     df = pred.to_frame()
     ax = fig.subplots()
-    plots.race_time(df, ax, y="delta_pct")
+    plots.race_time(df, ax, y="delta_pct",
+                    labels={m: people.model(m) for m in dict.fromkeys(df["model"])})
     keep = ["distance", "model", "baseline_s", "delta_s", "delta_lb_s", "delta_ub_s",
             "delta_pct", "in_valid_range"]
+    m = df[(df["distance"] == "10 km") & (df["model"] == "diprampero")].iloc[0]
+    sentence = (f"Heavy strength training lowered the oxygen cost of running by about "
+                f"{-pct[0]:.1f} % (95 % CI {-pct[2]:.1f}–{-pct[1]:.1f} %; {int(hl['k_es'])} "
+                f"effects, Llanos-Lagos 2024a) — about {-m['delta_s']:.0f} s over 10 km "
+                f"(95 % CI {-m['delta_ub_s']:.0f}–{-m['delta_lb_s']:.0f} s) for a runner with "
+                f"VO2max {vo2:.0f}, di Prampero model, assuming a 6 % between-runner CV; "
+                f"certainty: {hl['certainty']}.")
     return {"vo2max": vo2, "cv": {"preset": "trained_lab",
-                                  "value": CV_PRESETS["trained_lab"].cv}, "smd": {"estimate": res.estimate, "ci_lb": res.ci_lb,
-                                   "ci_ub": res.ci_ub},
-            "predictions": df[keep].to_dict("records")}
+                                  "value": CV_PRESETS["trained_lab"].cv},
+            "smd": {"estimate": hl["estimate"], "ci_lb": hl["ci_lb"], "ci_ub": hl["ci_ub"],
+                    "standardiser": hl["standardiser"], "k": hl["k_es"], "model": hl["model"]},
+            "re_change_pct": {"estimate": pct[0], "ci_lb": pct[1], "ci_ub": pct[2]},
+            "predictions": df[keep].to_dict("records"), "sentence": sentence}
 
 
-@figure("claims_ledger", "Claims ledger: the pooled SMDs (as printed, 95% CI) that the "
-        "claims of the source articles cite by name (data/claims.csv evidence 'pooled:<id>'); "
-        "claims citing no specific pooled row, rows without a CI and rows that are not an SMD "
-        "(meta-regression slopes, differences of subgroups) are listed in the JSON.",
-        ["data/claims.csv", "data/pooled.csv", BALSALOBRE, LLANOS_A, LLANOS_B],
-        width="double", height=3.2)
+#: verdict -> colour (Okabe-Ito), in the vocabulary's order
+VERDICT_COLORS = {"supported": "#009E73", "partly supported": "#56B4E9",
+                  "inconclusive": "#999999", "not supported": "#E69F00",
+                  "contradicted": "#D55E00", "no evidence": "#FFFFFF"}
+#: certainty -> marker size (points^2): larger = more certain
+CERTAINTY_SIZES = {"high": 80.0, "moderate": 50.0, "low": 28.0, "very low": 12.0}
+
+
+@figure("claims_ledger", "Claims ledger: the verdict on each claim of the five starting "
+        "articles (columns) and the certainty of the evidence (marker size, GRADE-style), both "
+        "computed by runecon.claims_ledger() from the data package by the rule written in "
+        "runecon.claims (CI vs zero and the smallest worthwhile change, part by part); open "
+        "markers: no evidence in the data. The numbers, reasons and a sentence per claim are "
+        "in claims_ledger.csv / .md beside the figures.",
+        ["data/claims.csv", "data/claim_parts.csv", "data/swc.csv", "data/pooled.csv",
+         LLANOS_A, LLANOS_B,
+         "Hopkins WG et al. (2009) Med Sci Sports Exerc 41:3-12, doi:10.1249/MSS.0b013e31818cb278 "
+         "(smallest worthwhile change)"],
+        width="double", height=4.4)
 def claims_ledger(fig):
-    from .style import CYCLE
+    import textwrap
 
-    claims, pooled = _table("claims"), _table("pooled").set_index("pooled_id")
-    labels, est, lb, ub, colors, drawn, skipped = [], [], [], [], [], [], {}
-    for _, cl in claims.iterrows():
-        ids = [e.split(":", 1)[1] for e in str(cl["evidence"]).split(";")
-               if e.startswith("pooled:")]
-        ok = [p for p in ids if p in pooled.index
-              and np.isfinite([pooled.at[p, "estimate"], pooled.at[p, "ci_lb"],
-                               pooled.at[p, "ci_ub"]]).all()]
-        # one axis, one scale: slopes (per km/h, per ml/kg/min) and subgroup differences are
-        # not SMDs, so they are reported in the JSON but not drawn beside the pooled effects
-        other_scale = [p for p in ok if str(pooled.at[p, "metric"]).startswith("beta")]
-        if other_scale:
-            skipped[f"{cl['claim_id']} (not an SMD)"] = other_scale
-        ok = [p for p in ok if p not in other_scale]
-        if not ok:
-            skipped[cl["claim_id"]] = "no named pooled row with a CI" if ids or "pooled:" in \
-                str(cl["evidence"]) else "no pooled evidence"
-            continue
-        for p in ok:
-            r = pooled.loc[p]
-            sub = str(r["subgroup"]).split(";")[0]
-            labels.append(f"{cl['claim_id']} · {p.split('_')[0]}: {sub[:38]}")
-            est.append(r["estimate"]), lb.append(r["ci_lb"]), ub.append(r["ci_ub"])
-            seen = list(dict.fromkeys([d["claim"] for d in drawn] + [cl["claim_id"]]))
-            colors.append(CYCLE[(len(seen) - 1) % 6])
-            drawn.append({"claim": cl["claim_id"], "pooled_id": p, "estimate": r["estimate"],
-                          "ci_lb": r["ci_lb"], "ci_ub": r["ci_ub"], "k": r["k"],
-                          "metric": r["metric"]})
+    from .claims import VERDICTS, claims_ledger as ledger
+
+    L = ledger().to_frame()
     ax = fig.subplots()
-    plots.intervals(labels, est, lb, ub, ax, xlabel="Pooled SMD as printed (negative = better)",
-                    colors=colors, favours=("training better", "control better"))
-    return {"drawn": drawn, "not_drawn": skipped}
+    y = -np.arange(len(L), dtype=float)
+    col = {v: i for i, v in enumerate(VERDICTS)}
+    for v, i in col.items():
+        ax.axvspan(i - 0.5, i + 0.5, color=VERDICT_COLORS[v], alpha=0.12 if v != "no evidence"
+                   else 0.0, lw=0, zorder=0)
+    xs = [col[v] for v in L["verdict"]]
+    sizes = [CERTAINTY_SIZES.get(c, 20.0) for c in L["certainty"]]
+    faces = [VERDICT_COLORS[v] for v in L["verdict"]]
+    ax.scatter(xs, y, s=sizes, c=faces, edgecolors="0.2", linewidths=0.6, zorder=3,
+               label="claims")
+    ax.set_yticks(y)
+    ax.set_yticklabels([f"{r.claim_id} · {textwrap.shorten(r.claim, 52, placeholder='…')}"
+                        for r in L.itertuples()], fontsize=6)
+    ax.set_xticks(range(len(VERDICTS)))
+    ax.set_xticklabels([v.replace(" ", "\n", 1) if " " in v else v for v in VERDICTS],
+                       fontsize=7)
+    ax.xaxis.tick_top()
+    ax.set_xlim(-0.5, len(VERDICTS) - 0.5)
+    ax.set_ylim(y[-1] - 0.7, 0.7)
+    for side in ("right", "bottom"):
+        ax.spines[side].set_visible(False)
+    handles = [ax.scatter([], [], s=s, c="white", edgecolors="0.2", linewidths=0.6, label=g)
+               for g, s in CERTAINTY_SIZES.items()]
+    ax.legend(handles=handles, title="certainty", loc="lower left", bbox_to_anchor=(1.01, 0.0),
+              fontsize=6, title_fontsize=6, frameon=False, labelspacing=0.9)
+    counts = {v: int((L["verdict"] == v).sum()) for v in VERDICTS}
+    lead = L[L["claim_id"] == "C01"].iloc[0]
+    sentence = (f"The {len(L)} claims of the five articles: "
+                + ", ".join(f"{v} {c}" for v, c in counts.items())
+                + f". C01: {lead['sentence']}")
+    return {"claims": L[["claim_id", "verdict", "certainty", "lead_part", "scale", "estimate",
+                         "ci_lb", "ci_ub", "pi_lb", "pi_ub"]].to_dict("records"),
+            "counts": counts, "sentence": sentence}
 
 
 @figure("sensitivity", "Sensitivity of the Balsalobre 2016 re-analysis: (a) GOSH plot, the "

@@ -23,7 +23,7 @@ from runecon.data import load, load_csv, save, validate_paths
 from runecon.errors import DataError, InputError
 
 TABLES = ["studies", "groups", "outcomes", "reported_effects", "pooled", "corrections",
-          "claims", "programmes"]
+          "claims", "claim_parts", "swc", "programmes"]
 #: Printed CIs are rounded to 2 decimals; re-pooling them reproduces a pooled value only to
 #: about half a unit in the last printed digit.
 PRINT_ROUNDING_TOL = 0.006
@@ -61,7 +61,7 @@ def test_every_row_has_source_location_and_status(name):
 
 def test_packaged_data_validates_cleanly(capsys):
     assert validate_paths([]) == 0
-    assert "ok: 8 file(s) valid" in capsys.readouterr().out
+    assert "ok: 10 file(s) valid" in capsys.readouterr().out
 
 
 def test_unknown_table_name_is_an_input_error():
@@ -256,9 +256,14 @@ def test_balsalobre2016_five_smds_repool_to_the_abstract_value():
 def test_pooled_holds_every_printed_pooled_row():
     # reviews_reported.csv (shared evidence) has 87 rows: 5 per-study + 82 pooled/subgroup
     pooled = load("pooled")
-    assert len(pooled[pooled.pooled_id != "llanoslagos2024a_total"]) == 82
+    # + 3 rows the claims ledger needs (Lauersen 2014 strength training and stretching RR,
+    # Eihara 2024's correlation of changes), not in reviews_reported.csv
+    added = {"lauersen2014_01", "lauersen2014_02", "eihara2024_02"}
+    assert len(pooled[(pooled.pooled_id != "llanoslagos2024a_total")
+                      & ~pooled.pooled_id.isin(added)]) == 82
     assert set(pooled.review_id) == {"balsalobre2016", "llanoslagos2024a", "llanoslagos2024b",
-                                     "eihara2022", "eihara2024", "wu2024", "denadai2017"}
+                                     "eihara2022", "eihara2024", "wu2024", "denadai2017",
+                                     "lauersen2014"}
 
 
 # ----------------------------------------------------------------------- bad input
@@ -362,12 +367,12 @@ def test_dangling_control_group_is_reported(tmp_path):
 
 POOLED_HEADER = ("pooled_id,review_id,outcome,outcome_printed,subgroup,metric,model,estimate,"
                  "ci_lb,ci_ub,k,k_es,n,heterogeneity,source,location,status,note,"
-                 "p_value,statistic,statistic_name,statistic_df,kind")
+                 "p_value,statistic,statistic_name,statistic_df,kind,standardiser")
 
 
 def test_ci_not_containing_estimate_is_reported(tmp_path):
     ok = ("mine_01,llanoslagos2024a,running_economy,,,g,,-0.3,-0.5,-0.1,5,,,,"
-          "https://doi.org/10.1000/x,Table 1,reported,,,,,,pooled")
+          "https://doi.org/10.1000/x,Table 1,reported,,,,,,pooled,post_sd")
     bad = ok.replace("mine_01", "mine_02").replace("-0.3,-0.5,-0.1", "0.3,-0.5,-0.1")
     p = _write(tmp_path, "pooled", [POOLED_HEADER, ok, bad])
     probs = _problems(p)
@@ -677,9 +682,9 @@ def test_line_numbers_count_records_that_span_lines(tmp_path):
 # that are publications (not aggregators), DOIs or PubMed ids, rows that say what they are,
 # no provenance outside the repository, and the codebook's counts.
 
-def _pooled_line(pid, est, lo, hi, p="", stat="", name="", df="", kind="subgroup"):
+def _pooled_line(pid, est, lo, hi, p="", stat="", name="", df="", kind="subgroup", std=""):
     return (f"{pid},llanoslagos2024a,running_economy,,,g,,{est},{lo},{hi},5,,,,"
-            f"https://doi.org/10.1000/x,Table 1,reported,,{p},{stat},{name},{df},{kind}")
+            f"https://doi.org/10.1000/x,Table 1,reported,,{p},{stat},{name},{df},{kind},{std}")
 
 
 def test_a_ci_that_contradicts_its_printed_p_or_t_is_flagged(tmp_path):
@@ -874,7 +879,7 @@ def test_no_source_is_an_aggregator_mirror_or_raw_ip():
             assert not re.match(r"https?://\d+\.\d+\.\d+\.\d+", s), (name, s)
             pending |= {p for p in PENDING_SOURCE if p in s}
             assert s.startswith(RECORDS) or any(p in s for p in PENDING_SOURCE) \
-                or name in ("claims", "programmes"), (name, s)
+                or name in ("claims", "claim_parts", "programmes"), (name, s)
     assert pending == PENDING_SOURCE
 
 

@@ -217,7 +217,7 @@ def test_race_time_image():
     try:
         ax = fig.axes[0]
         models = {l.get_label() for l in ax.lines} - {"_child0"}
-        assert {"daniels", "diprampero", "kipp2019"} <= models
+        assert {runecon.labels.model(m) for m in ("daniels", "diprampero", "kipp2019")} <= models
         # Støren 2008 strength group VO2max 61 ml/kg/min (Llanos-Lagos 2024a Table 2)
         assert numbers["vo2max"] == 61
         # the caption's "6% between-runner CV" is the preset actually used
