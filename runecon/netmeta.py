@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from ._rootfind import RootNotBracketed, r_uniroot
 from .effects import CORRECTIONS, STANDARDISERS, VARIANCES, _one_of, escalc, escalc_prepost, hedges_j
@@ -263,7 +263,7 @@ def _check_connected(study_treats, treatments):
 def _arm_contrasts(study, treat, n, measure, values, choices, treatments, reference):
     """Contrasts of every arm against its study's baseline arm, with covariances."""
     order = {t: i for i, t in enumerate(treatments)}
-    rows, ys, blocks = [], [], []
+    rows, oth, bas, groups = [], [], [], []
     for sid in dict.fromkeys(study):
         idx = np.flatnonzero(study == sid)
         if idx.size < 2:
@@ -276,25 +276,28 @@ def _arm_contrasts(study, treat, n, measure, values, choices, treatments, refere
                                       "them first (runecon.combine_arms) or label "
                                       "them as different treatments")
         idx = idx[np.argsort([order[t] for t in ts], kind="stable")]
-        b, others = idx[0], idx[1:]
-        y, v, cov = _pair_effects(b, others, n, measure, values, choices, idx)
-        k = others.size
-        Vs = np.full((k, k), 0.0) + cov
-        np.fill_diagonal(Vs, v)
         design = ":".join(treat[i] for i in idx)
-        for j, o in enumerate(others):
-            rows.append((sid, treat[o], treat[b], design, n[o], n[b]))
-        ys.append(y)
-        blocks.append(Vs)
+        start = len(oth)
+        for o in idx[1:]:
+            rows.append((sid, treat[o], treat[idx[0]], design, n[o], n[idx[0]]))
+            oth.append(o)
+            bas.append(idx[0])
+        groups.append((start, len(oth), float(n[idx].sum())))
+    oth, bas = np.array(oth), np.array(bas)
+    y, v, cov_fn = _pair_effects(oth, bas, n, measure, values, choices)
+    V = np.zeros((y.size, y.size))
+    for start, stop, N in groups:
+        sl = slice(start, stop)
+        V[sl, sl] = cov_fn(sl, N)
+    V[np.diag_indices_from(V)] = v
     tab = pd.DataFrame(rows, columns=["study", "treat1", "treat2", "design", "n1", "n2"])
-    return tab, np.concatenate(ys), _block_diag(blocks)
+    return tab, y, V
 
 
-def _pair_effects(b, others, n, measure, val, ch, idx):
-    """yi, vi of each arm in ``others`` vs arm ``b`` and the covariance matrix between them
-    (off-diagonal elements) through the shared arm ``b``."""
-    nb, no = n[b], n[others]
-    N = n[idx].sum()
+def _pair_effects(o, b, n, measure, val, ch):
+    """yi, vi of arms ``o`` vs their baseline arms ``b`` (vectorised) and a function giving
+    the covariance block of one study's rows (slice, total n): the shared baseline arm."""
+    nb, no = n[b], n[o]
     prepost = "pre_mean" in val
     if measure == "MD":
         if prepost:
@@ -305,23 +308,23 @@ def _pair_effects(b, others, n, measure, val, ch, idx):
         else:
             var = val["sd"] ** 2 / n
             m = val["mean"]
-        return m[others] - m[b], var[others] + var[b], np.full((others.size,) * 2, var[b])
+        vb = var[b]
+        return m[o] - m[b], var[o] + vb, lambda sl, N: np.full((sl.stop - sl.start,) * 2,
+                                                                 vb[sl.start])
     if not prepost:
         # metafor escalc(measure = "SMD") with vtype = "LS"; covariance through the shared
         # arm: 1/n_b + g_i g_j / (2 N) (Gleser & Olkin 2009, multiple-treatment studies)
-        es = escalc("SMD", m1i=val["mean"][others], sd1i=val["sd"][others], n1i=no,
-                    m2i=np.full(others.size, val["mean"][b]),
-                    sd2i=np.full(others.size, val["sd"][b]), n2i=np.full(others.size, nb))
+        es = escalc("SMD", m1i=val["mean"][o], sd1i=val["sd"][o], n1i=no, m2i=val["mean"][b],
+                    sd2i=val["sd"][b], n2i=nb)
         g = es["yi"].to_numpy()
-        return g, es["vi"].to_numpy(), 1.0 / nb + np.outer(g, g) / (2.0 * N)
-    full = lambda x: np.full(others.size, x)   # noqa: E731
+        return g, es["vi"].to_numpy(), \
+            lambda sl, N: 1.0 / nb[sl.start] + np.outer(g[sl], g[sl]) / (2.0 * N)
     es = escalc_prepost(
-        m1i_pre=val["pre_mean"][others], sd1i_pre=val["pre_sd"][others],
-        m1i_post=val["post_mean"][others], sd1i_post=val["post_sd"][others], n1i=no,
-        m2i_pre=full(val["pre_mean"][b]), sd2i_pre=full(val["pre_sd"][b]),
-        m2i_post=full(val["post_mean"][b]), sd2i_post=full(val["post_sd"][b]),
-        n2i=full(nb), ri=ch["ri"], standardiser=ch["standardiser"],
-        correction=ch["correction"], variance=ch["variance"])
+        m1i_pre=val["pre_mean"][o], sd1i_pre=val["pre_sd"][o], m1i_post=val["post_mean"][o],
+        sd1i_post=val["post_sd"][o], n1i=no, m2i_pre=val["pre_mean"][b],
+        sd2i_pre=val["pre_sd"][b], m2i_post=val["post_mean"][b], sd2i_post=val["post_sd"][b],
+        n2i=nb, ri=ch["ri"], standardiser=ch["standardiser"], correction=ch["correction"],
+        variance=ch["variance"])
     g = es["yi"].to_numpy()
     d = es["d"].to_numpy()
     J = es["J"].to_numpy()
@@ -332,23 +335,23 @@ def _pair_effects(b, others, n, measure, val, ch, idx):
         # standardised-mean-change variance (Becker 1988; metafor SMCR "LS")
         jb = hedges_j(nb - 1, ch["correction"])
         gb = jb * (val["post_mean"][b] - val["pre_mean"][b]) / val["pre_sd"][b]
-        cov = np.full((others.size,) * 2, 2 * (1 - r) / nb + gb ** 2 / (2 * nb))
-    elif st == "pre":
+        cb = 2 * (1 - r) / nb + gb ** 2 / (2 * nb)
+        return g, es["vi"].to_numpy(), lambda sl, N: np.full((sl.stop - sl.start,) * 2,
+                                                             cb[sl.start])
+    if st == "pre":
         # "bh"/"simple" for the difference of SMCRs: the two-group forms with J(n_i+n_b-2)
-        jj = hedges_j(no + nb - 2, ch["correction"])
-        if var == "bh":
-            cov = np.outer(jj, jj) * (1.0 / nb + np.outer(d, d) / (2 * N))
-        else:
-            cov = 1.0 / nb + np.outer(g, g) / (2 * N)
-    else:
+        J = hedges_j(no + nb - 2, ch["correction"])
+
+    def cov(sl, N):
         # the shared-arm part of each variance formula, with the d^2 / (2 n) term replaced
         # by d_i d_j / (2 N) (Gleser & Olkin 2009, multiple-treatment studies)
+        m_b = nb[sl.start]
         if var == "bh":
-            cov = np.outer(J, J) * (1.0 / nb + np.outer(d, d) / (2 * N))
-        elif var == "simple":
-            cov = 1.0 / nb + np.outer(g, g) / (2 * N)
-        else:   # morris, pooled_pre
-            cov = 2 * (1 - r) * np.outer(J, J) / nb + np.outer(g, g) / (2 * N)
+            return np.outer(J[sl], J[sl]) * (1.0 / m_b + np.outer(d[sl], d[sl]) / (2 * N))
+        if var == "simple":
+            return 1.0 / m_b + np.outer(g[sl], g[sl]) / (2 * N)
+        return 2 * (1 - r) * np.outer(J[sl], J[sl]) / m_b + np.outer(g[sl], g[sl]) / (2 * N)
+
     return g, es["vi"].to_numpy(), cov
 
 
@@ -641,31 +644,24 @@ def _fit(net, method, level, small_values, measure, arms_tab):
     with np.errstate(divide="ignore", invalid="ignore"):
         zval = b / se
     est = pd.DataFrame({"treatment": trts, "estimate": b, "se": se, "zval": zval,
-                        "pval": 2 * stats.norm.sf(np.abs(zval)),
+                        "pval": 2 * special.ndtr(-np.abs(zval)),
                         "ci_lb": b - z * se, "ci_ub": b + z * se,
                         "pi_lb": b - z * np.sqrt(se ** 2 + tau2_fit),
                         "pi_ub": b + z * np.sqrt(se ** 2 + tau2_fit)})
     est = est[est["treatment"] != ref].reset_index(drop=True)
     # league: every ordered pair (treat1 minus treat2)
-    lg = []
-    for i, a in enumerate(trts):
-        for j, c in enumerate(trts):
-            if i == j:
-                continue
-            d = b[i] - b[j]
-            s = math.sqrt(vb[i, i] + vb[j, j] - 2 * vb[i, j])
-            lg.append((a, c, d, s, d - z * s, d + z * s, 2 * stats.norm.sf(abs(d / s))))
-    league = pd.DataFrame(lg, columns=["treat1", "treat2", "estimate", "se", "ci_lb", "ci_ub",
-                                       "pval"])
-    # P-scores (Rücker & Schwarzer 2015): mean over j of P(i better than j) = Phi(...)
+    nt = len(trts)
+    ii, jj = np.where(~np.eye(nt, dtype=bool))
+    dv = b[ii] - b[jj]
+    sv = np.sqrt(vb[ii, ii] + vb[jj, jj] - 2 * vb[ii, jj])
+    league = pd.DataFrame({"treat1": np.asarray(trts)[ii], "treat2": np.asarray(trts)[jj],
+                           "estimate": dv, "se": sv, "ci_lb": dv - z * sv, "ci_ub": dv + z * sv,
+                           "pval": 2 * special.ndtr(-np.abs(dv / sv))})
+    # P-scores (Rücker & Schwarzer 2015, eq. 2): P_i = mean over j != i of
+    # Phi((b_j - b_i) / se_ij) when small values are good (P(i better than j) under normality)
     sign = -1.0 if small_values == "good" else 1.0
-    ps = []
-    for i, a in enumerate(trts):
-        pr = [stats.norm.cdf(sign * (b[i] - b[j]) /
-                             math.sqrt(vb[i, i] + vb[j, j] - 2 * vb[i, j]))
-              for j in range(len(trts)) if j != i]
-        ps.append((a, float(np.mean(pr))))
-    pscore = pd.DataFrame(ps, columns=["treatment", "pscore"]).sort_values(
+    pr = special.ndtr(sign * dv / sv).reshape(nt, nt - 1)
+    pscore = pd.DataFrame({"treatment": list(trts), "pscore": pr.mean(axis=1)}).sort_values(
         "pscore", ascending=False, kind="stable").reset_index(drop=True)
     ll = _reml_ll(y, X, V, G, tau2_fit) if method == "REML" else float("nan")
     incon = _design_by_treatment(net, method, tau2_fit)
@@ -743,10 +739,9 @@ def _nodesplit(net, tau2, z):
     res = []
     for A, B in pairs:
         studies = [s for s, d in designs.items() if {A, B} <= set(d.split(":"))]
-        y, Vm, Gm, rows = _rebase(net, studies, A)
-        X = _contrast_matrix(rows["treat1"], rows["treat2"], trts, net.reference)
-        w = ((rows["study"].isin(studies)) & (rows["treat1"] == B)
-             & (rows["treat2"] == A)).to_numpy(dtype=float)
+        y, Vm, Gm, st, t1, t2 = _rebase(net, studies, A)
+        X = _contrast_matrix(t1, t2, trts, net.reference)
+        w = (np.isin(st, studies) & (t1 == B) & (t2 == A)).astype(float)
         Xw = np.column_stack([X, w])
         if not _full_rank(Xw):
             continue
@@ -765,7 +760,7 @@ def _nodesplit(net, tau2, z):
         zz = diff / math.sqrt(v_diff)
         res.append((B, A, len(studies), dr, math.sqrt(v_dr), ind, math.sqrt(v_ind), diff,
                     math.sqrt(v_diff), diff - z * math.sqrt(v_diff),
-                    diff + z * math.sqrt(v_diff), zz, 2 * stats.norm.sf(abs(zz))))
+                    diff + z * math.sqrt(v_diff), zz, 2 * float(special.ndtr(-abs(zz)))))
     return pd.DataFrame(res, columns=["treat1", "treat2", "k_direct", "direct", "se_direct",
                                       "indirect", "se_indirect", "diff", "se_diff",
                                       "ci_lb", "ci_ub", "zval", "pval"])
@@ -773,25 +768,23 @@ def _nodesplit(net, tau2, z):
 
 def _rebase(net, studies, A):
     """Rows of ``studies`` re-expressed with treatment A as their baseline."""
-    y, V, G = net.y.copy(), net.V.copy(), net.G.copy()
-    rows = net.rows.copy()
+    study = net.rows["study"].to_numpy()
+    t1 = net.rows["treat1"].to_numpy().copy()
+    t2 = net.rows["treat2"].to_numpy().copy()
     T = np.eye(net.m)
     for s in studies:
-        idx = np.flatnonzero(rows["study"].to_numpy() == s)
-        base = rows["treat2"].iloc[idx[0]]
+        idx = np.flatnonzero(study == s)
+        base = t2[idx[0]]
         if base == A:
             continue
-        (ia,) = [i for i in idx if rows["treat1"].iloc[i] == A]
+        ia = idx[t1[idx] == A][0]
         # y'_t = y_t - y_A for t != A; the A row becomes base - A = -y_A
-        for i in idx:
-            if i == ia:
-                T[i, :] = 0.0
-                T[i, ia] = -1.0
-                rows.iat[i, rows.columns.get_loc("treat1")] = base
-            else:
-                T[i, ia] -= 1.0
-            rows.iat[i, rows.columns.get_loc("treat2")] = A
-    return T @ y, T @ V @ T.T, T @ G @ T.T, rows
+        T[idx, ia] -= 1.0
+        T[ia, :] = 0.0
+        T[ia, ia] = -1.0
+        t1[ia] = base
+        t2[idx] = A
+    return T @ net.y, T @ net.V @ T.T, T @ net.G @ T.T, study, t1, t2
 
 
 def _graph(net, arms_tab):
@@ -807,8 +800,8 @@ def _graph(net, arms_tab):
     nodes = pd.DataFrame({"treatment": list(net.treatments)})
     nodes["k"] = [sum(t in ts for ts in per_study.values()) for t in net.treatments]
     if arms_tab is not None:
-        nodes["n"] = [float(arms_tab.loc[arms_tab["treat"] == t, "n"].sum())
-                      for t in net.treatments]
+        tot = arms_tab.groupby("treat")["n"].sum()
+        nodes["n"] = [float(tot.get(t, 0.0)) for t in net.treatments]
     return nodes, e
 
 
