@@ -223,3 +223,29 @@ def test_training_network_structure():
         assert row.n == pytest.approx(per_group.sum())
     assert r.k == arms["study_id"].nunique()
 
+
+
+def test_speed_slopes_centring_identity():
+    """Mundlak identity: regressing on (speed, group mean) instead of (speed - group mean,
+    group mean) gives the within slope as the speed coefficient and between - within as the
+    group-mean coefficient (same column space, same fit)."""
+    r = runecon.speed_slopes(methods=("plyometric",), contrast=None)
+    d = r.data[r.data["method"] == "plyometric"]
+    grp_mean = d.groupby("group")["speed_kmh"].transform("mean").to_numpy()
+    assert np.allclose(d["speed_within"] + d["speed_between"], d["speed_kmh"])
+    alt = runecon.rma_mv(d["yi"].to_numpy(), d["vi"].to_numpy(), cluster=d["group"].to_numpy(),
+                         mods=np.column_stack([d["speed_kmh"], grp_mean]), test="t", lrt=False)
+    row = r.table.iloc[0]
+    assert alt.beta[1] == pytest.approx(row["within_estimate"], abs=1e-6)
+    assert alt.beta[2] == pytest.approx(row["between_estimate"] - row["within_estimate"], abs=1e-6)
+    assert row["groups_several_speeds"] >= 1
+    assert "Speed slopes" in str(r) and "<table>" in r._repr_html_()
+
+
+def test_speed_slopes_no_repeated_speeds():
+    """A method whose groups were each tested at one speed has no within slope."""
+    c = runecon.speed_slopes(contrast=None, methods=("plyometric",)).data
+    one = c.groupby("group").head(1)       # one speed per group
+    r = runecon.speed_slopes(one, methods=("plyometric",), contrast=None)
+    assert np.isnan(r.table["within_estimate"].iloc[0])
+    assert r.table["note"].iloc[0] == "no group tested at two speeds"
