@@ -875,15 +875,20 @@ class NetmetaResult:
         cnt = c.groupby("study", sort=False).size()
         return list(cnt.index[cnt > 1])
 
-    def league_table(self, digits=2):
-        """Square table: cell (row r, column c) = r minus c, 'estimate [ci_lb; ci_ub]'."""
+    def league_table(self, digits=2, labels=None):
+        """Square table: cell (row r, column c) = r minus c, 'estimate [ci_lb; ci_ub]';
+        the diagonal holds the treatment's name. ``labels``: code -> words (e.g.
+        :func:`runecon.labels.method`) for the names."""
+        name = labels or str
         t = list(self.treatments)
         tab = pd.DataFrame("", index=t, columns=t)
         for row in self.league.itertuples():
             tab.loc[row.treat1, row.treat2] = (f"{row.estimate:.{digits}f} "
                                                f"[{row.ci_lb:.{digits}f}; {row.ci_ub:.{digits}f}]")
         for x in t:
-            tab.loc[x, x] = x
+            tab.loc[x, x] = name(x)
+        tab.index = [name(x) for x in t]
+        tab.columns = [name(x) for x in t]
         return tab
 
     @property
