@@ -249,3 +249,26 @@ def test_speed_slopes_no_repeated_speeds():
     r = runecon.speed_slopes(one, methods=("plyometric",), contrast=None)
     assert np.isnan(r.table["within_estimate"].iloc[0])
     assert r.table["note"].iloc[0] == "no group tested at two speeds"
+
+
+def test_network_graph_plot():
+    """One line per edge (width ∝ trials), one marker per node, people's words as labels."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from runecon import labels, plots
+
+    r = _triangle()
+    ax = Figure().subplots()
+    out = plots.network_graph(r, ax, labels=str.lower)
+    assert out is ax
+    assert sum(1 for ln in ax.lines if ln.get_label() == "edge") == len(r.edges) == 3
+    texts = {t.get_text() for t in ax.texts}
+    assert {"a", "b", "c"} <= texts and "1" in texts
+    with pytest.raises(InputError):
+        plots.network_graph(object(), ax)
+    net = runecon.method_network("running_economy")
+    ax = plots.network_graph(net, Figure().subplots(), labels=labels.method)
+    assert "High load" in {t.get_text() for t in ax.texts}
