@@ -272,3 +272,27 @@ def test_network_graph_plot():
     net = runecon.method_network("running_economy")
     ax = plots.network_graph(net, Figure().subplots(), labels=labels.method)
     assert "High load" in {t.get_text() for t in ax.texts}
+
+
+def test_prepost_smd_shared_arm_covariance():
+    """Three-arm pre-post trial, runecon's default d (pooled pre SD, exact J, Morris variance,
+    r = 0.5): the covariance of the two contrasts sharing the control is the control's part of
+    the Morris variance, 2(1 - r) J1 J2 / n_c, plus g1 g2 / (2 N) (Gleser & Olkin 2009),
+    N = all runners of the trial; each diagonal element is escalc_prepost's vi."""
+    arms = pd.DataFrame({"study": ["s"] * 3 + ["t"] * 2, "treat": ["C", "H", "P", "C", "H"],
+                         "n": [10, 12, 11, 8, 8], "pre": [50.0, 51.0, 49.0, 50.0, 50.0],
+                         "post": [50.0, 48.0, 48.0, 49.0, 47.0],
+                         "sd_pre": [3.0, 3.5, 2.5, 3.0, 3.0], "sd_post": [3.0, 3.0, 3.0, 3.0, 3.0]})
+    r = runecon.netmeta(arms, study="study", treat="treat", n="n", pre_mean="pre",
+                        pre_sd="sd_pre", post_mean="post", post_sd="sd_post", measure="SMD",
+                        ri=0.5, reference="C", method="FE")
+    es = runecon.escalc_prepost(m1i_pre=[51.0, 49.0], sd1i_pre=[3.5, 2.5], m1i_post=[48.0, 48.0],
+                                sd1i_post=[3.0, 3.0], n1i=[12, 11], m2i_pre=50.0, sd2i_pre=3.0,
+                                m2i_post=50.0, sd2i_post=3.0, n2i=10, ri=0.5,
+                                standardiser="pooled_pre", variance="morris")
+    g, J = es["yi"].to_numpy(), es["J"].to_numpy()
+    expect = 2 * 0.5 * J[0] * J[1] / 10 + g[0] * g[1] / (2 * 33)
+    assert r.V[0, 1] == pytest.approx(expect, abs=TOL)
+    assert r.V[0, 0] == pytest.approx(es["vi"].iloc[0], abs=TOL)
+    assert r.contrasts["yi"].iloc[:2].tolist() == pytest.approx(g.tolist(), abs=TOL)
+    assert r.V[0, 2] == 0.0
