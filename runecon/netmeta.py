@@ -875,6 +875,19 @@ class NetmetaResult:
         cnt = c.groupby("study", sort=False).size()
         return list(cnt.index[cnt > 1])
 
+    def compare(self, treat1, treat2) -> dict:
+        """One pair of the league: estimate (treat1 minus treat2), se, ci_lb, ci_ub, pval."""
+        for arg, t in (("treat1", treat1), ("treat2", treat2)):
+            if t not in self.treatments:
+                raise InputError(arg, f"{t!r} is not a treatment of the network; "
+                                      f"treatments: {list(self.treatments)}")
+        if treat1 == treat2:
+            raise InputError("treat2", "compare two different treatments")
+        lg = self.league
+        row = lg[(lg["treat1"] == treat1) & (lg["treat2"] == treat2)].iloc[0]
+        return {k: (row[k] if k in ("treat1", "treat2") else float(row[k]))
+                for k in lg.columns}
+
     def league_table(self, digits=2, labels=None):
         """Square table: cell (row r, column c) = r minus c, 'estimate [ci_lb; ci_ub]';
         the diagonal holds the treatment's name. ``labels``: code -> words (e.g.

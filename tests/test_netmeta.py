@@ -296,3 +296,17 @@ def test_prepost_smd_shared_arm_covariance():
     assert r.V[0, 0] == pytest.approx(es["vi"].iloc[0], abs=TOL)
     assert r.contrasts["yi"].iloc[:2].tolist() == pytest.approx(g.tolist(), abs=TOL)
     assert r.V[0, 2] == 0.0
+
+
+def test_compare_pair():
+    """compare(a, b) = b_a - b_b with Var = v_a + v_b - 2 c_ab (triangle: d_C - d_B = 4/3,
+    Var = 2/3 + 2/3 - 2/3)."""
+    r = _triangle()
+    c = r.compare("C", "B")
+    assert c["estimate"] == pytest.approx(4 / 3, abs=TOL)
+    assert c["se"] == pytest.approx(math.sqrt(2 / 3), abs=TOL)
+    assert r.compare("B", "C")["estimate"] == pytest.approx(-4 / 3, abs=TOL)
+    with pytest.raises(InputError, match="treat1"):
+        r.compare("Z", "B")
+    with pytest.raises(InputError, match="treat2"):
+        r.compare("B", "B")
