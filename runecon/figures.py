@@ -613,7 +613,7 @@ def methods_network(fig):
         est = res.estimates.sort_values("estimate", kind="stable")
         names = [labels.method(t) for t in est["treatment"]]
         ax = plots.intervals(names, est["estimate"], est["ci_lb"], est["ci_ub"], axes[row, 1],
-                             xlabel=f"SMD vs control ({'running economy' if row == 0 else 'running performance'})")
+                             xlabel=f"SMD vs control ({labels.outcome(outcome).lower()})")
         yy = -np.arange(len(est), dtype=float)
         for y, lb, ub in zip(yy, est["pi_lb"], est["pi_ub"]):
             ax.plot([lb, ub], [y, y], color="0.6", lw=0.5, zorder=0)

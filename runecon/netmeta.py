@@ -52,7 +52,8 @@ import pandas as pd
 from scipy import special, stats
 
 from ._rootfind import RootNotBracketed, r_uniroot
-from .effects import CORRECTIONS, STANDARDISERS, VARIANCES, _one_of, escalc, escalc_prepost, hedges_j
+from .effects import (CORRECTIONS, STANDARDISERS, VARIANCES, _one_of, escalc, escalc_prepost,
+                      hedges_j)
 from .errors import ConvergenceError, InputError
 from .results import _f, _html_table, _pv, _table
 
@@ -976,7 +977,8 @@ class NetmetaResult:
     def _repr_html_(self):
         e = html.escape
         parts = [f"<p><b>{e(self._heading())}</b><br>tau² = {_f(self.tau2)}; I² = "
-                 f"{_f(self.I2, 2)}%; Q({self.df_Q}) = {_f(self.Q)}, p {e(_pv(self.pval_Q, eq=True))}</p>",
+                 f"{_f(self.I2, 2)}%; Q({self.df_Q}) = {_f(self.Q)}, "
+                 f"p {e(_pv(self.pval_Q, eq=True))}</p>",
                  _html_table(self._EST_HEAD, self._est_rows()),
                  "<p>Inconsistency (design-by-treatment interaction)</p>",
                  _html_table(["", "Q", "df", "pval"], self._inc_rows())]
