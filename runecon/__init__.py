@@ -20,6 +20,8 @@ from .effects import (ci_to_se, escalc, escalc_prepost, hedges_j, p_to_se, pct_t
                       smd_to_pct, t_to_se)
 from .subgroups import SubgroupResult, subgroups
 from .comparisons import comparisons, pair_arms
+from .netmeta import NetmetaResult, combine_arms, method_arms, method_network, netmeta
+from .speed import SpeedSlopesResult, speed_slopes
 from .multilevel import rma_mv, robust
 from .results import RMAMVResult, RobustResult
 from .bayes import BayesResult, bayesmeta

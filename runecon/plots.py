@@ -755,3 +755,49 @@ def prepost(frame, ax=None, *, ylabel="Value", labels=("pre", "post")):
     ax.set_xlim(-0.4, 1.4)
     ax.set_ylabel(ylabel)
     return ax
+
+
+def network_graph(result, ax=None, *, labels=None, node_scale=1.0):
+    """Network graph of a :class:`~runecon.netmeta.NetmetaResult`.
+
+    Treatments on a circle (the reference at the top), node area ∝ participants (arm-level
+    input) or studies, edge width ∝ number of trials with that direct comparison, the number
+    of trials written on each edge.
+
+    Parameters
+    ----------
+    result : NetmetaResult
+    labels : callable, optional
+        Code -> words for the node labels (e.g. :func:`runecon.labels.method`).
+    """
+    ax = _ax(ax)
+    if not hasattr(result, "nodes") or not hasattr(result, "edges"):
+        raise InputError("result", "needs a NetmetaResult (runecon.netmeta)")
+    nodes, edges = result.nodes, result.edges
+    name = labels or (lambda s: str(s))
+    n = len(nodes)
+    ang = np.pi / 2 - 2 * np.pi * np.arange(n) / n
+    pos = {t: (np.cos(a), np.sin(a)) for t, a in zip(nodes["treatment"], ang)}
+    kmax = max(int(edges["k"].max()), 1)
+    for e in edges.itertuples():
+        (x1, y1), (x2, y2) = pos[e.treat1], pos[e.treat2]
+        ax.plot([x1, x2], [y1, y2], color=CYCLE[0], lw=0.6 + 3.4 * e.k / kmax,
+                alpha=0.75, solid_capstyle="round", zorder=1, label="edge")
+        ax.text((x1 + x2) / 2, (y1 + y2) / 2, str(e.k), fontsize=6, ha="center", va="center",
+                zorder=3, bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"))
+    size = nodes["n"] if "n" in nodes.columns else nodes["k"]
+    area = 20.0 + 110.0 * node_scale * np.asarray(size, float) / float(np.max(size))
+    xy = np.array([pos[t] for t in nodes["treatment"]])
+    ax.scatter(xy[:, 0], xy[:, 1], s=area, color=POOLED_COLOR, zorder=2, label="nodes")
+    for t, (x, y) in pos.items():
+        up = y >= -1e-9
+        ax.text(x, y + (0.16 if up else -0.16), name(t), ha="center",
+                va="bottom" if up else "top", fontsize=7, zorder=4)
+    ax.set_xlim(-1.6, 1.6)
+    ax.set_ylim(-1.4, 1.4)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
+
+
+__all__.append("network_graph")
