@@ -18,7 +18,7 @@ import functools
 import re
 
 __all__ = ["KINDS", "label", "method", "outcome", "level", "estimator", "model", "study",
-           "test", "codes", "cv", "num", "ci", "measure", "speed", "comparison", "comparisons",
+           "test", "codes", "cv", "num", "unit", "ci", "measure", "speed", "comparison", "comparisons",
            "pooled", "subgroup", "CODE_WORDS", "code_words"]
 
 #: kind -> {code: words}.  Add a code here, nowhere else.
@@ -230,6 +230,16 @@ def measure(text) -> str:
     t = re.sub(r"\bTTE\b", "time to exhaustion", t)
     t = t.replace("VO2", "VO\u2082").strip()
     return t[:1].upper() + t[1:]
+
+
+_SUPER = str.maketrans("0123456789.-", "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078"
+                       "\u2079\u00b7\u207b")
+
+
+def unit(text) -> str:
+    """A printed unit with exponents raised: ``"ml/kg^0.75/min"`` → ``"ml/kg⁰·⁷⁵/min"``."""
+    t = "" if text is None else str(text)
+    return re.sub(r"\^(-?[\d.]+)", lambda m: m.group(1).translate(_SUPER), t)
 
 
 def _decimals(text):
