@@ -431,6 +431,44 @@ def speed_moderation(fig):
             "moderator": "speed_kmh", "k_without_speed": int(len(c) - len(m))}
 
 
+@figure("training_dose", "Training dose and the effect on running economy: each Llanos-Lagos "
+        "2024a effect size (Hedges g, negative = better; bubble area ∝ precision, colour = "
+        "training method) against the programme's total number of sessions (weeks × sessions "
+        "per week, Table 2), with a three-level meta-regression (REML, effects within study "
+        "groups, t-based) on total sessions, all methods together: line, 95% CI band and "
+        "light 95% prediction band. Between-study comparison: longer programmes differ in "
+        "more than their length.",
+        [LLANOS_A + " (Table 2: weeks, sessions per week)", "data/outcomes.csv",
+         "data/groups.csv"], width="single", height=2.8)
+def training_dose(fig):
+    from .multilevel import rma_mv
+
+    c = _comparisons("running_economy", "llanoslagos2024a")
+    sessions = (c["weeks"] * c["sessions_per_week"]).to_numpy(float)
+    m = np.isfinite(sessions)
+    d = c[m]
+    res = rma_mv(d["yi"].to_numpy(float), d["vi"].to_numpy(float),
+                 cluster=d["cluster"].to_numpy(), mods=sessions[m], test="t")
+    ax = fig.subplots()
+    plots.bubble(res, ax, xlabel="Total training sessions (weeks \u00d7 sessions per week)",
+                 ylabel="Hedges g, running economy\n(negative = better)", pi=True,
+                 groups=d["method"].to_numpy())
+    per10 = 10 * np.array([res.beta[1], res.ci_lb[1], res.ci_ub[1]])
+    sentence = (f"Ten more training sessions went with a change of "
+                f"{words.ci(*per10)} in the effect on running economy (Hedges g, p = "
+                f"{res.pval[1]:.2f}; three-level meta-regression of {res.k} effect sizes from "
+                f"programmes of {sessions[m].min():g} to {sessions[m].max():g} sessions; data: "
+                f"{CITE['llanoslagos2024a']}).")
+    return {"sentence": sentence, "moderator": "total sessions (weeks x sessions per week)",
+            "k_without_dose": int((~m).sum()),
+            "sessions": {"min": sessions[m].min(), "median": float(np.median(sessions[m])),
+                         "max": sessions[m].max()},
+            "model": {"k": res.k, "n_clusters": res.n_clusters, "method": res.method,
+                      "test": res.test, "beta": res.beta, "se": res.se, "ci_lb": res.ci_lb,
+                      "ci_ub": res.ci_ub, "pval": res.pval, "sigma2": list(res.sigma2)},
+            "per_10_sessions": {"estimate": per10[0], "ci_lb": per10[1], "ci_ub": per10[2]}}
+
+
 @figure("race_time", "What the pooled Balsalobre effect could mean on race day: predicted "
         "change in race time for a runner with the Støren 2008 strength group's mean VO2max "
         "(61 ml/kg/min, used as VDOT) given the re-analysed SMD of running economy and its "

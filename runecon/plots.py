@@ -390,7 +390,7 @@ def funnel(data, ax=None, *, trimfill=None, xlabel="Effect size", legend=True, f
 
 
 def bubble(res, ax=None, *, xlabel="Moderator", ylabel="Effect size", pi=False, n=101,
-           refline=0.0, color=None):
+           refline=0.0, color=None, groups=None):
     """Bubble plot of a meta-regression on one moderator: line and CI band.
 
     Parameters
@@ -400,6 +400,9 @@ def bubble(res, ax=None, *, xlabel="Moderator", ylabel="Effect size", pi=False, 
         :func:`runecon.rma` or the three-level :func:`runecon.rma_mv`.
     pi : bool
         Also shade the prediction interval.
+    groups : sequence of str, optional
+        A method code per effect (the model's order): bubbles filled by group colour, with
+        a legend in words (:func:`runecon.labels.method`).
 
     Notes
     -----
@@ -423,8 +426,21 @@ def bubble(res, ax=None, *, xlabel="Moderator", ylabel="Effect size", pi=False, 
     ax.plot(grid, pr.pred, color=color, lw=1.2, label="fit")
     w = np.asarray(getattr(res, "weights", None) if getattr(res, "weights", None) is not None
                    else 1 / np.asarray(res.vi, float), float)
-    ax.scatter(x, res.yi, s=np.clip(_MAX_AREA * w / w.max(), _MIN_AREA, None),
-               facecolor="none", edgecolor=POOLED_COLOR, lw=0.6, label="studies", zorder=3)
+    area = np.clip(_MAX_AREA * w / w.max(), _MIN_AREA, None)
+    ax.scatter(x, res.yi, s=area, facecolor="none", edgecolor=POOLED_COLOR, lw=0.6,
+               label="studies", zorder=3)
+    if groups is not None:
+        groups = np.asarray(groups).astype(str)
+        if len(groups) != len(x):
+            raise InputError("groups", f"has {len(groups)} values for {len(x)} effects")
+        handles = []
+        for i, g in enumerate(sorted(dict.fromkeys(groups))):
+            m = groups == g
+            handles.append(ax.scatter(x[m], np.asarray(res.yi)[m], s=area[m],
+                                      color=CYCLE[(i + 1) % 7], alpha=0.6, lw=0,
+                                      label=words.method(g), zorder=2))
+        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, borderaxespad=0.2,
+                  handletextpad=0.1, columnspacing=0.6, markerscale=0.6)
     if refline is not None:
         ax.axhline(refline, color=_GREY, lw=0.6, zorder=0)
     ax.set_xlabel(xlabel)

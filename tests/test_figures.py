@@ -321,3 +321,25 @@ def test_speed_moderation_image():
     x, y = line.get_xdata(), line.get_ydata()
     assert (y[-1] - y[0]) / (x[-1] - x[0]) == pytest.approx(m["beta"][1], rel=1e-9)
     assert x[0] == pts[:, 0].min() and x[-1] == pts[:, 0].max()
+
+
+def test_training_dose_image():
+    fig, numbers = figures.render("training_dose")
+    try:
+        ax = fig.axes[0]
+        m = numbers["model"]
+        pts = [c for c in ax.collections if c.get_label() == "studies"][0].get_offsets()
+        # every one of the 81 Llanos-Lagos 2024a effect sizes has weeks and sessions/week
+        assert len(pts) == m["k"] == 81 and numbers["k_without_dose"] == 0
+        # Albracht 2013 isometric: 14 weeks x 4 sessions (Llanos-Lagos 2024a Table 2) = 56,
+        # the longest programme
+        assert numbers["sessions"]["max"] == 14 * 4 and pts[:, 0].max() == 56
+        line = [l for l in ax.lines if l.get_label() == "fit"][0]
+        x, y = line.get_xdata(), line.get_ydata()
+        assert (y[-1] - y[0]) / (x[-1] - x[0]) == pytest.approx(m["beta"][1], rel=1e-9)
+        assert numbers["per_10_sessions"]["estimate"] == pytest.approx(10 * m["beta"][1])
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert sorted(legend) == ["Combined", "High load", "Isometric", "Plyometric",
+                                  "Submaximal load"]
+    finally:
+        plt.close(fig)
