@@ -434,7 +434,7 @@ _CSS = """<style>
 .runecon-pooled {font-size: 14px; padding: 4px 8px; background: #f2f6fa;
   border-left: 4px solid #0072B2; margin: 4px 0}
 .runecon-note {color: #8a4b00; font-size: 12px}
-.runecon-plot {max-height: 430px; overflow-y: auto; border: 1px solid #ddd}
+.runecon-plot {max-height: 380px; overflow-y: auto; border: 1px solid #ddd}
 .runecon-plot svg {width: 100%; height: auto}
 .runecon-runner table {font-size: 11px; border-collapse: collapse}
 .runecon-runner td, .runecon-runner th {padding: 1px 4px}
@@ -693,7 +693,49 @@ class _UI:
             return
         self.runner_msg.value = "".join(f"<div class='runecon-note'>{_html(m)}</div>"
                                         for m in notes)
-        self.panel.value = f"<div class='runecon-runner'>{pred._repr_html_()}</div>"
+        r = self.ex.result
+        self.panel.value = ("<div class='runecon-runner'>"
+                            + runner_html(pred, smd=(r.estimate, r.ci_lb, r.ci_ub))
+                            + "</div>")
+
+
+def runner_html(pred, smd=None, cv="trained_lab"):
+    """The runner panel's table in people's words (HTML): rows race distances, columns the
+    physiology models (:func:`runecon.labels.model`), cells "change [CI]" in seconds with
+    true minus signs (never "−0"), * where a model is outside its valid range."""
+    from .physiology.effects import cv_value
+
+    f = pred.to_frame()
+    models = list(dict.fromkeys(f["model"]))
+    dists = list(dict.fromkeys(f["distance"]))
+    cell = {}
+    for r in f.itertuples():
+        text = (f"{words.num(r.delta_s, 0, signed=True)} [{words.num(r.delta_lb_s, 0, True)}, "
+                f"{words.num(r.delta_ub_s, 0, True)}]")
+        cell[(r.distance, r.model)] = text + ("" if r.in_valid_range else "*")
+    base = dict(zip(pred.ranges["distance"], pred.ranges["baseline_s"]))
+    head = "".join(f"<th>{_html(words.model(m))}</th>" for m in models)
+    rows = "".join(
+        f"<tr><th>{_html(d)}</th><td>{_clock(base[d])}</td>"
+        + "".join(f"<td>{cell[(d, m)]}</td>" for m in models) + "</tr>" for d in dists)
+    lines = [f"Runner: VDOT {pred.vdot:.1f} ml/kg/min, {pred.body_mass_kg:g} kg, "
+             f"{pred.height_m:g} m."]
+    if smd is not None:
+        c = cv_value(cv)
+        lines.append(f"Effect: g = {words.ci(*smd)} \u00d7 CV {100 * c:.1f} % "
+                     f"({words.cv(cv) if isinstance(cv, str) else 'your value'}) = "
+                     f"{words.ci(*(100 * c * x for x in smd))} % oxygen cost.")
+    foot = ("<small>* outside the model's valid range (an extrapolation).</small>"
+            if not f["in_valid_range"].all() else "")
+    return ("<p>" + "<br>".join(_html(x) for x in lines) + "</p>"
+            f"<table><tr><th>Race</th><th>Now</th>{head}</tr>{rows}</table>{foot}")
+
+
+def _clock(seconds):
+    s = int(round(float(seconds)))
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
 def _html(text):

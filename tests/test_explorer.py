@@ -271,7 +271,17 @@ def test_runner_panel_widgets():
     ui.time.value = "forty minutes"
     assert "mm:ss" in ui.runner_msg.value and ui.panel.value == ""
     ui.time.value = "40:00"
-    assert "race 10000 m in 40:00" in ui.panel.value
+    # Daniels' tables: 10 km in 40:00 is VDOT ~52 (51.9 by the Daniels-Gilbert equations)
+    assert "VDOT 51.9" in ui.panel.value
+    assert "Kipp 2019 (metabolic power)" in ui.panel.value and "kipp2019" not in ui.panel.value
+    assert "trained runners, lab" in ui.panel.value
+
+
+def test_runner_table_has_no_negative_zero():
+    # a null effect changes no race time: every cell reads "0 [0, 0]", never "−0"
+    pred = runecon.predict_race_times(vo2max=55, smd=0.0, ci=(-0.0, 0.0))
+    text = E.runner_html(pred, smd=(0.0, -0.0, 0.0))
+    assert "0 [0, 0]" in text and "\u22120" not in text and "-0" not in text
 
 
 def test_plot_in_words_and_fast():
