@@ -439,6 +439,10 @@ _CSS = """<style>
 .runecon-runner table {font-size: 11px; border-collapse: collapse}
 .runecon-runner td, .runecon-runner th {padding: 1px 4px}
 .runecon-app .widget-checkbox {height: 20px}
+.runecon-app .widget-html-content {line-height: 1.3}
+.runecon-pooled, .runecon-note, .runecon-runner p {line-height: 1.3; margin: 2px 0}
+.runecon-runner {font-size: 12px}
+.runecon-runner th {font-size: 11px; line-height: 1.15; vertical-align: bottom}
 </style>"""
 
 
