@@ -379,8 +379,11 @@ def performance_forest(fig):
     base = [f"{words.study(r['study_id'])} \u00b7 {words.measure(r['measure'])}"
             for _, r in c.iterrows()]
     dup = pd.Series(base).duplicated(keep=False).to_numpy()
-    full = words.comparisons(c)
-    labels = [f if d else b for b, d, f in zip(base, dup, full)]
+    # a study with two rows in one figure: its arm number, or its method when arms differ
+    arm = [str(g).rsplit("_", 1)[-1] if str(g).rsplit("_", 1)[-1].isdigit()
+           else words.method(m) for g, m in zip(c["group_id"], c["method"])]
+    labels = [b.replace(" \u00b7 ", f" ({'arm ' + a if a.isdigit() else a}) \u00b7 ", 1)
+              if d else b for b, d, a in zip(base, dup, arm)]
     yi, vi = c["yi"].to_numpy(float), c["vi"].to_numpy(float)
     groups = np.array([words.method(m) for m in c["method"]])
     sg = subgroups(yi, vi, groups, method="REML", tau2="separate", test="t")
