@@ -517,9 +517,9 @@ class _UI:
                                   value=s.outcome, description="Outcome",
                                   layout=w.Layout(width="270px"))
         self.estimator = w.Dropdown(
-            options=[("Three-level REML (the review's model)", "three-level REML")]
+            options=[("Three-level REML (as the review)", "three-level REML")]
             + [(words.estimator(e), e) for e in ESTIMATORS[1:]],
-            value=s.estimator, description="Estimator", layout=w.Layout(width="270px"))
+            value=s.estimator, description="Estimator", layout=w.Layout(width="300px"))
         self.test = w.RadioButtons(options=[(words.test(t), t) for t in TESTS], value=s.test,
                                    description="Test", layout=w.Layout(width="270px"))
         self.fitted = w.HTML()
@@ -564,7 +564,7 @@ class _UI:
                          w.HBox([self.mass, self.height]), self.runner_msg, self.panel],
                         layout=w.Layout(width="38%", padding="0 0 0 10px"))
         left = w.VBox([self.outcome, self.estimator, self.test, self.fitted,
-                       w.HBox([self.all, self.reset])], layout=w.Layout(width="290px"))
+                       w.HBox([self.all, self.reset])], layout=w.Layout(width="310px"))
         filters = w.HBox([left, self.methods.widget, self.bands.widget, self.levels.widget])
         self.widget = w.VBox([w.HTML(_CSS), filters, self.message, self.note,
                               w.HBox([self.plot, runner])])
