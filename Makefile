@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: figures test lab notebooks bench clean
+.PHONY: figures test lab explore notebooks bench clean
 
 # One BLAS thread: the matrices here are small (k <= ~100), where BLAS threads only add
 # overhead (a three-level fit on k = 81 took 0.9 s threaded vs 0.05 s single on 2 cores), and a
@@ -29,6 +29,13 @@ test: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks
+
+# The explorer as a standalone web page (Voila: the notebook's widgets, no code shown).
+# Open the address it prints (default http://localhost:8866); Ctrl-C stops it.
+EXPLORE_PORT ?= 8866
+explore: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/voila app/explorer.ipynb --port=$(EXPLORE_PORT) \
+		--Voila.ip=127.0.0.1 --theme=light
 
 notebooks: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/jupyter nbconvert --to notebook --execute --inplace notebooks/*.ipynb

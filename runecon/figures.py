@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import config, plots
+from . import labels as words
 from .errors import InputError
 from .savefig import DEFAULT_DPI, check_formats, save
 from .style import DOUBLE_COLUMN_IN, SINGLE_COLUMN_IN, context, width_in
@@ -54,6 +55,10 @@ REGISTRY: dict = {}
 
 def figure(name, caption, sources, width="single", height=2.6):
     """Decorator registering ``func(fig) -> dict`` as the article figure ``name``.
+
+    The dict holds the numbers the figure shows and a key ``"sentence"``: what the figure
+    shows in one quotable sentence, built from those numbers (with its citation), written
+    into the JSON and ``index.md``.
 
     Parameters
     ----------
@@ -168,6 +173,23 @@ LLANOS_A = ("Llanos-Lagos C et al. (2024a) Sports Med 54:895-932, doi:10.1007/s4
 LLANOS_B = ("Llanos-Lagos C et al. (2024b) Sports Med 54:1801-1833, "
             "doi:10.1007/s40279-024-02018-z (Table 3; CC BY 4.0)")
 STOREN = "Støren Ø et al. (2008) Med Sci Sports Exerc, doi:10.1249/MSS.0b013e318168da2f"
+#: short citations for the figure sentences
+CITE = {"balsalobre2016": "Balsalobre-Fernández et al. 2016, J Strength Cond Res",
+        "llanoslagos2024a": "Llanos-Lagos et al. 2024a, Sports Med",
+        "llanoslagos2024b": "Llanos-Lagos et al. 2024b, Sports Med",
+        "storen2008": "Støren et al. 2008, Med Sci Sports Exerc"}
+FAVOURS = ("favours training", "favours control")
+
+
+def _verb(lb, ub):
+    """The verdict word of a sentence by the rule of the 95% CI (negative = better):
+    "improved" when the CI lies below zero, "worsened" above, else "changed"."""
+    return "improved" if ub < 0 else "worsened" if lb > 0 else "changed"
+
+
+def _g(est, lb, ub):
+    """``"g = −0.27 [−0.52, −0.02]"`` for figure sentences."""
+    return f"g = {words.ci(est, lb, ub)}"
 GROUP_MODEL = ("REML random-effects models per method with t-based 95% CIs and prediction "
                "intervals: three-level (effects within study groups) where a group holds "
                "several effects, as the review, else two-level")
@@ -176,8 +198,9 @@ GROUP_MODEL = ("REML random-effects models per method with t-based 95% CIs and p
 @figure("storen", "Støren 2008: running economy (O2 cost at 70% of maximal aerobic speed) and "
         "time to exhaustion at maximal aerobic speed, group means ± SD before and after 8 weeks "
         "of maximal strength training (half squat) or control, as printed by Llanos-Lagos "
-        "2024a/b (the abstract reports RE −5% and TTE +21.3%). Panel titles: between-group "
-        "Hedges g [95% CI] under the reviews' protocol (negative = better).",
+        "2024a/b (the abstract reports RE −5% and TTE +21.3%); error bars are SD. Panel titles: "
+        "between-group Hedges g [95% CI] under the reviews' protocol (negative = better: lower "
+        "oxygen cost, longer time to exhaustion).",
         [STOREN, LLANOS_A, LLANOS_B, "data/outcomes.csv"], width="single", height=2.3)
 def storen(fig):
     out = _table("outcomes")
@@ -185,28 +208,38 @@ def storen(fig):
     axs = fig.subplots(1, 2)
     numbers = {}
     for ax, (outcome, review, ylab) in zip(axs, [
-            ("running_economy", "llanoslagos2024a", "RE\n(printed unit: {unit})"),
-            ("tte", "llanoslagos2024b", "TTE at MAS (s; unit not printed)")]):
+            ("running_economy", "llanoslagos2024a", "Running economy\n(oxygen cost, {unit})"),
+            ("tte", "llanoslagos2024b", "Time to exhaustion at\nmaximal aerobic speed (s)")]):
         rows = []
-        for g, lab in (("high_load", "strength"), ("control", "control")):
+        for g, lab in (("high_load", "Strength training"), ("control", "Control")):
             d = s[(s["outcome"] == outcome) & (s["review_id"] == review) & (s["group_id"] == g)]
             pre, post = d[d["timepoint"] == "pre"].iloc[0], d[d["timepoint"] == "post"].iloc[0]
             rows.append({"group": lab, "n": int(pre["n"]), "pre_mean": pre["mean"],
                          "pre_sd": pre["sd"], "post_mean": post["mean"], "post_sd": post["sd"]})
         frame = pd.DataFrame(rows)
-        plots.prepost(frame, ax, ylabel=ylab.format(unit=pre["unit"]))
+        plots.prepost(frame, ax, ylabel=ylab.format(unit=words.unit(pre["unit"])))
         cmp = _comparisons(outcome, review)
         c = cmp[cmp["study_id"] == "storen2008"].iloc[0]
         lb, ub = c["yi"] - Z95 * math.sqrt(c["vi"]), c["yi"] + Z95 * math.sqrt(c["vi"])
-        ax.set_title(f"g = {c['yi']:.2f} [{lb:.2f}, {ub:.2f}]", fontsize=6.5,
-                     fontweight="normal")
+        ax.set_title(_g(c["yi"], lb, ub), fontsize=6.5, fontweight="normal", loc="center")
         pct = 100 * (frame["post_mean"] / frame["pre_mean"] - 1)
         numbers[outcome] = {"groups": frame.assign(pct_change=pct).to_dict("records"),
                             "smd_review_protocol": {"yi": c["yi"], "vi": c["vi"],
                                                     "ci_lb": lb, "ci_ub": ub, "review": review}}
-    fig.legend(*axs[0].get_legend_handles_labels(), loc="outside lower center", ncol=2)
+    handles, labs = axs[0].get_legend_handles_labels()
+    fig.legend(handles, labs + [], loc="outside lower center", ncol=2,
+               title="mean \u00b1 SD; Hedges g: negative = better", title_fontsize=6.5)
     ab = out[(out["study_id"] == "storen2008") & (out["timepoint"] == "change")]
     numbers["abstract_pct_change"] = {r["outcome"]: r["pct_change"] for _, r in ab.iterrows()}
+    g = _table("groups")
+    weeks = g[(g["study_id"] == "storen2008") & (g["group_id"] == "high_load")]["weeks"].iloc[0]
+    re_, tte = (numbers[o]["smd_review_protocol"] for o in ("running_economy", "tte"))
+    numbers["sentence"] = (
+        f"After {weeks:g} weeks of maximal strength training, the strength group of Støren "
+        f"2008 {_verb(re_['ci_lb'], re_['ci_ub'])} running economy by {_g(re_['yi'], re_['ci_lb'], re_['ci_ub'])} and "
+        f"time to exhaustion by {_g(tte['yi'], tte['ci_lb'], tte['ci_ub'])} against control "
+        f"(Hedges g, negative = better; {CITE['storen2008']}; data as printed by "
+        f"Llanos-Lagos et al. 2024a and 2024b, Sports Med).")
     return numbers
 
 
@@ -220,7 +253,7 @@ def balsalobre_forest(fig):
     res, b = _balsalobre()
     ax = fig.subplots()
     plots.forest(res, ax, n=b["n"].to_numpy(), columns=("n", "estimate", "weight"),
-                 xlabel="SMD of running economy (Hedges g)",
+                 xlabel="SMD of running economy (Hedges g; negative = better)",
                  favours=("favours strength training", "favours control"))
     from .models import rma
 
@@ -228,10 +261,21 @@ def balsalobre_forest(fig):
     pooled = _table("pooled").set_index("pooled_id")
     printed = {c: pooled.at["balsalobre2016_01", c] for c in ("estimate", "ci_lb", "ci_ub",
                                                               "heterogeneity")}
-    return {"model": _rma_numbers(res), "model_DL": _rma_numbers(dl), "printed": printed,
-            "studies": {
+    pr = res.predict()
+    sentence = (f"Re-analysed with REML, the five studies of Balsalobre-Fernández 2016 pool to "
+                f"{_g(res.estimate, res.ci_lb, res.ci_ub)} for running economy (I\u00b2 = "
+                f"{res.I2:.0f}%, 95% prediction interval {words.num(pr.pi_lb)} to "
+                f"{words.num(pr.pi_ub)}); the paper printed {words.ci(*printed_ci(printed))} "
+                f"({CITE['balsalobre2016']}).")
+    return {"sentence": sentence, "model": _rma_numbers(res), "model_DL": _rma_numbers(dl),
+            "printed": printed, "studies": {
         "slab": list(res.slab), "yi": res.yi, "sei": np.sqrt(res.vi), "weight": res.weights,
         "n": b["n"].to_numpy()}}
+
+
+def printed_ci(row):
+    """(estimate, ci_lb, ci_ub) of a printed pooled row (a dict or Series)."""
+    return float(row["estimate"]), float(row["ci_lb"]), float(row["ci_ub"])
 
 
 def _group_model(d):
@@ -263,7 +307,7 @@ def _printed(review, outcome):
     return out
 
 
-def _orchard_figure(fig, outcome, review, order, xlabel):
+def _orchard_figure(fig, outcome, review, order, xlabel, what):
     c = _comparisons(outcome, review)
     printed = _printed(review, outcome)
     rows, numbers = [], {}
@@ -280,10 +324,17 @@ def _orchard_figure(fig, outcome, review, order, xlabel):
                           sigma2=list(getattr(fit, "sigma2", ())) or None)
     summ = pd.DataFrame(rows)
     ax = fig.subplots()
-    plots.orchard(c, summ, ax, group="method", xlabel=xlabel, printed=printed)
+    plots.orchard(c, summ, ax, group="method", xlabel=xlabel, printed=printed,
+                  favours=FAVOURS)
     for g in numbers:
         numbers[g]["printed_estimate"] = printed.get(g)
-    return {"groups": numbers, "k": len(c), "test": "t", "method": "REML"}
+    parts = [f"{words.method(g).lower()} {_g(v['estimate'], v['ci_lb'], v['ci_ub'])} "
+             f"(k = {v['k']})" for g, v in numbers.items()]
+    sentence = (f"Pooled by training method ({len(c)} effect sizes, REML random-effects "
+                f"models), the effect on {what} was: " + "; ".join(parts)
+                + f" (Hedges g, negative = better; data: {CITE[review]}).")
+    return {"sentence": sentence, "groups": numbers, "k": len(c), "test": "t",
+            "method": "REML"}
 
 
 @figure("llanoslagos_methods", "Running economy by training method (Llanos-Lagos 2024a data, "
@@ -291,20 +342,22 @@ def _orchard_figure(fig, outcome, review, order, xlabel):
         "economy). Dots: effect sizes (size ∝ precision); thick bar: 95% CI; thin bar: 95% "
         "prediction interval; white dot: pooled estimate from " + GROUP_MODEL + "; cross: "
         "estimate printed by the review.",
-        [LLANOS_A, "data/outcomes.csv", "data/groups.csv"], width="single", height=2.6)
+        [LLANOS_A, "data/outcomes.csv", "data/groups.csv"], width="double", height=3.4)
 def llanoslagos_methods(fig):
     return _orchard_figure(fig, "running_economy", "llanoslagos2024a",
                            ["high_load", "combined", "plyometric", "submaximal", "isometric"],
-                           "Hedges g (running economy)")
+                           "Hedges g, running economy (negative = better)", "running economy")
 
 
 @figure("performance", "Running performance (time trials, time to exhaustion, distance tests) "
         "by training method (Llanos-Lagos 2024b data, review protocol, negative = better). "
         "Layout as the methods figure; pooled estimates from " + GROUP_MODEL + ".",
-        [LLANOS_B, "data/outcomes.csv", "data/groups.csv"], width="single", height=2.0)
+        [LLANOS_B, "data/outcomes.csv", "data/groups.csv"], width="double", height=2.4)
 def performance(fig):
     return _orchard_figure(fig, "running_performance", "llanoslagos2024b",
-                           ["high_load", "combined", "plyometric"], "Hedges g (performance)")
+                           ["high_load", "combined", "plyometric"],
+                           "Hedges g, running performance (negative = better)",
+                           "running performance")
 
 
 @figure("performance_forest", "Forest plot of running performance by training method "
@@ -323,21 +376,31 @@ def performance_forest(fig):
     order = {"high_load": 0, "combined": 1, "plyometric": 2}
     c = c.assign(_o=c["method"].map(order)).sort_values(["_o", "study_id", "group_id"],
                                                          kind="stable")
-    st = _table("studies").set_index("study_id")
-    base = [f"{st.at[r['study_id'], 'first_author']} {st.at[r['study_id'], 'year']} · "
-            f"{str(r['measure']).replace(' (s)', '')}" for _, r in c.iterrows()]
+    base = [f"{words.study(r['study_id'])} \u00b7 {words.measure(r['measure'])}"
+            for _, r in c.iterrows()]
     dup = pd.Series(base).duplicated(keep=False).to_numpy()
-    labels = [b.replace(" · ", f" ({g.replace('_', ' ')}) · ", 1) if d else b
-              for b, d, g in zip(base, dup, c["group_id"])]
+    # a study with two rows in one figure: its arm number, or its method when arms differ
+    arm = [str(g).rsplit("_", 1)[-1] if str(g).rsplit("_", 1)[-1].isdigit()
+           else words.method(m) for g, m in zip(c["group_id"], c["method"])]
+    labels = [b.replace(" \u00b7 ", f" ({'arm ' + a if a.isdigit() else a}) \u00b7 ", 1)
+              if d else b for b, d, a in zip(base, dup, arm)]
     yi, vi = c["yi"].to_numpy(float), c["vi"].to_numpy(float)
-    groups = c["method"].str.replace("_", " ").to_numpy()
+    groups = np.array([words.method(m) for m in c["method"]])
     sg = subgroups(yi, vi, groups, method="REML", tau2="separate", test="t")
     overall = rma(yi, vi, test="t", slab=labels)
     ax = fig.subplots()
     plots.forest(sg, ax, overall=overall, groups=groups, n=(c["n1"] + c["n2"]).to_numpy(),
-                 columns=("n", "estimate", "weight"), xlabel="Hedges g (running performance)",
+                 columns=("n", "estimate", "weight"),
+                 xlabel="Hedges g, running performance (negative = better)",
                  favours=("favours strength training", "favours control"))
-    return {"overall": _rma_numbers(overall),
+    differ = ("the methods differed" if sg.pval < 0.05 else
+              "no clear difference between methods")
+    stat = "F" if sg.statistic == "F" else "Q"
+    sentence = (f"Across {overall.k} comparisons, strength and plyometric training "
+                f"{_verb(overall.ci_lb, overall.ci_ub)} running performance by {_g(overall.estimate, overall.ci_lb, overall.ci_ub)} "
+                f"(two-level REML), with {differ} ({stat}b({sg.df}) = {words.num(sg.Qb)}, "
+                f"p = {sg.pval:.2f}; data: {CITE['llanoslagos2024b']}).")
+    return {"sentence": sentence, "overall": _rma_numbers(overall),
             "subgroups": {str(g): _rma_numbers(f) for g, f in zip(sg.table["group"], sg.fits)},
             "Qb": sg.Qb, "Qb_df": sg.df, "Qb_pval": sg.pval, "statistic": sg.statistic}
 
@@ -357,14 +420,56 @@ def speed_moderation(fig):
                  cluster=m["cluster"].to_numpy(), mods=m["speed_kmh"].to_numpy(float),
                  test="t", slab=list(m["es_id"]))
     ax = fig.subplots()
-    plots.bubble(res, ax, xlabel="Test speed (km/h)", ylabel="Hedges g (running economy)",
-                 pi=True)
-    return {"model": {"k": res.k, "n_clusters": res.n_clusters, "method": res.method,
+    plots.bubble(res, ax, xlabel="Test speed (km/h)",
+                 ylabel="Hedges g, running economy\n(negative = better)", pi=True)
+    sentence = (f"Each km/h of test speed changed the effect on running economy by "
+                f"{words.ci(res.beta[1], res.ci_lb[1], res.ci_ub[1], 3)} (Hedges g per km/h, "
+                f"p = {res.pval[1]:.2f}; three-level meta-regression of {res.k} effect sizes "
+                f"from {res.n_clusters} training groups; data: {CITE['llanoslagos2024a']}).")
+    return {"sentence": sentence, "model": {"k": res.k, "n_clusters": res.n_clusters, "method": res.method,
                       "test": res.test, "coef_names": list(res.coef_names), "beta": res.beta,
                       "se": res.se, "ci_lb": res.ci_lb, "ci_ub": res.ci_ub, "pval": res.pval,
                       "sigma2": list(res.sigma2), "QE": res.QE, "QEp": res.QEp, "QM": res.QM,
                       "QMp": res.QMp},
             "moderator": "speed_kmh", "k_without_speed": int(len(c) - len(m))}
+
+
+@figure("training_dose", "Training dose and the effect on running economy: each Llanos-Lagos "
+        "2024a effect size (Hedges g, negative = better; bubble area ∝ precision, colour = "
+        "training method) against the programme's total number of sessions (weeks × sessions "
+        "per week, Table 2), with a three-level meta-regression (REML, effects within study "
+        "groups, t-based) on total sessions, all methods together: line, 95% CI band and "
+        "light 95% prediction band. Between-study comparison: longer programmes differ in "
+        "more than their length.",
+        [LLANOS_A + " (Table 2: weeks, sessions per week)", "data/outcomes.csv",
+         "data/groups.csv"], width="single", height=2.8)
+def training_dose(fig):
+    from .multilevel import rma_mv
+
+    c = _comparisons("running_economy", "llanoslagos2024a")
+    sessions = (c["weeks"] * c["sessions_per_week"]).to_numpy(float)
+    m = np.isfinite(sessions)
+    d = c[m]
+    res = rma_mv(d["yi"].to_numpy(float), d["vi"].to_numpy(float),
+                 cluster=d["cluster"].to_numpy(), mods=sessions[m], test="t")
+    ax = fig.subplots()
+    plots.bubble(res, ax, xlabel="Total training sessions (weeks \u00d7 sessions per week)",
+                 ylabel="Hedges g, running economy\n(negative = better)", pi=True,
+                 groups=d["method"].to_numpy())
+    per10 = 10 * np.array([res.beta[1], res.ci_lb[1], res.ci_ub[1]])
+    sentence = (f"Ten more training sessions went with a change of "
+                f"{words.ci(*per10)} in the effect on running economy (Hedges g, p = "
+                f"{res.pval[1]:.2f}; three-level meta-regression of {res.k} effect sizes from "
+                f"programmes of {sessions[m].min():g} to {sessions[m].max():g} sessions; data: "
+                f"{CITE['llanoslagos2024a']}).")
+    return {"sentence": sentence, "moderator": "total sessions (weeks x sessions per week)",
+            "k_without_dose": int((~m).sum()),
+            "sessions": {"min": sessions[m].min(), "median": float(np.median(sessions[m])),
+                         "max": sessions[m].max()},
+            "model": {"k": res.k, "n_clusters": res.n_clusters, "method": res.method,
+                      "test": res.test, "beta": res.beta, "se": res.se, "ci_lb": res.ci_lb,
+                      "ci_ub": res.ci_ub, "pval": res.pval, "sigma2": list(res.sigma2)},
+            "per_10_sessions": {"estimate": per10[0], "ci_lb": per10[1], "ci_ub": per10[2]}}
 
 
 @figure("race_time", "What strength training's effect on running economy could mean on race "
@@ -436,6 +541,7 @@ CERTAINTY_SIZES = {"high": 80.0, "moderate": 50.0, "low": 28.0, "very low": 12.0
 def claims_ledger(fig):
     import textwrap
 
+    from . import labels as people
     from .claims import VERDICTS, claims_ledger as ledger
 
     L = ledger().to_frame()
@@ -451,7 +557,7 @@ def claims_ledger(fig):
     ax.scatter(xs, y, s=sizes, c=faces, edgecolors="0.2", linewidths=0.6, zorder=3,
                label="claims")
     ax.set_yticks(y)
-    ax.set_yticklabels([f"{r.claim_id} · {textwrap.shorten(r.claim, 52, placeholder='…')}"
+    ax.set_yticklabels([f"{r.claim_id} · {textwrap.shorten(people.prose(r.claim), 52, placeholder='…')}"
                         for r in L.itertuples()], fontsize=6)
     ax.set_xticks(range(len(VERDICTS)))
     ax.set_xticklabels([v.replace(" ", "\n", 1) if " " in v else v for v in VERDICTS],
@@ -487,12 +593,20 @@ def sensitivity(fig):
     g = gosh(res)
     l1 = leave1out(res)
     a, b = fig.subplots(1, 2, width_ratios=[1, 1.3])
-    plots.gosh(g, a, xlabel="Pooled SMD of the subset")
-    a.set_title("a", loc="left")
-    plots.leave1out(l1, b, res=res, xlabel="Pooled SMD without the study")
-    b.set_title("b", loc="left")
     t = l1.to_frame()
-    return {"model": _rma_numbers(res), "gosh": {
+    shift = (t["estimate"] - res.estimate).abs()
+    top = str(shift.idxmax())
+    plots.gosh(g, a, xlabel="Pooled SMD of the subset\n(negative = better)", highlight=top)
+    a.set_title("a", loc="left", x=-0.12)
+    plots.leave1out(l1, b, res=res, xlabel="Pooled SMD without the study\n(negative = better)")
+    b.set_title("b", loc="left")
+    sentence = (f"Leaving out {top} moved the pooled SMD of the Balsalobre-Fernández 2016 "
+                f"studies from {words.ci(res.estimate, res.ci_lb, res.ci_ub)} to "
+                f"{words.ci(t.at[top, 'estimate'], t.at[top, 'ci_lb'], t.at[top, 'ci_ub'])} "
+                f"(I\u00b2 {res.I2:.0f}% \u2192 {t.at[top, 'I2']:.0f}%); the {len(g)} subsets "
+                f"of studies pool to between {words.num(g['estimate'].min())} and "
+                f"{words.num(g['estimate'].max())} ({CITE['balsalobre2016']}).")
+    return {"sentence": sentence, "most_influential": top, "model": _rma_numbers(res), "gosh": {
         "n_subsets": len(g), "n_failed": int(g["estimate"].isna().sum()),
         "estimate_min": g["estimate"].min(), "estimate_max": g["estimate"].max(),
         "I2_min": g["I2"].min(), "I2_max": g["I2"].max()},
@@ -514,8 +628,17 @@ def funnel_methods(fig):
     res = rma(c["yi"].to_numpy(float), c["vi"].to_numpy(float), slab=list(c["es_id"]))
     tf = trimfill(res)
     ax = fig.subplots()
-    plots.funnel(funnel_data(res), ax, trimfill=tf, xlabel="Hedges g (running economy)")
-    return {"model": _rma_numbers(res), "trimfill": {"k0": tf.k0, "side": tf.side,
+    plots.funnel(funnel_data(res), ax, trimfill=tf,
+                 xlabel="Hedges g, running economy (negative = better)", favours=FAVOURS)
+    if tf.k0:
+        what = (f"trim-and-fill adds {tf.k0} effect(s) on the {tf.side} side and moves it to "
+                f"{words.ci(tf.estimate, tf.fit.ci_lb, tf.fit.ci_ub)}")
+    else:
+        what = "trim-and-fill finds no missing effect sizes"
+    sentence = (f"The {res.k} running-economy effect sizes of Llanos-Lagos 2024a pool to "
+                f"{_g(res.estimate, res.ci_lb, res.ci_ub)} when treated as independent; "
+                f"{what} ({CITE['llanoslagos2024a']}).")
+    return {"sentence": sentence, "model": _rma_numbers(res), "trimfill": {"k0": tf.k0, "side": tf.side,
                                                      "estimate": tf.estimate,
                                                      "ci_lb": tf.fit.ci_lb,
                                                      "ci_ub": tf.fit.ci_ub}}
@@ -533,9 +656,16 @@ def bayes_balsalobre(fig):
     res, _ = _balsalobre()
     bm = bayesmeta(res.yi, res.vi, tau_prior="halfnormal", tau_scale=0.5, slab=res.slab)
     a, b = fig.subplots(1, 2)
-    plots.posterior(bm, a, params=("mu", "pred"), xlabel="SMD of running economy")
-    plots.posterior(bm, b, params="tau")
-    return {"prior": {"tau": "halfnormal(0.5)", "mu": "flat"}, "k": bm.k,
+    plots.posterior(bm, a, params=("mu", "pred"),
+                    xlabel="SMD of running economy (negative = better)", favours=FAVOURS)
+    plots.posterior(bm, b, params="tau", xlabel="\u03c4 (between-study SD of the SMD)")
+    sentence = (f"With a half-normal prior (scale 0.5) on the heterogeneity, the five "
+                f"Balsalobre-Fernández 2016 studies give a mean effect on running economy of "
+                f"{words.num(bm.mu_median)} (95% credible interval {words.num(bm.mu_ci_lb)} to "
+                f"{words.num(bm.mu_ci_ub)}) and an effect in a new study of "
+                f"{words.num(bm.pred_median)} ({words.num(bm.pi_lb)} to {words.num(bm.pi_ub)}) "
+                f"(posterior medians, SMD; {CITE['balsalobre2016']}).")
+    return {"sentence": sentence, "prior": {"tau": "halfnormal(0.5)", "mu": "flat"}, "k": bm.k,
             "mu": {"median": bm.mu_median, "ci_lb": bm.mu_ci_lb, "ci_ub": bm.mu_ci_ub},
             "tau": {"median": bm.tau_median, "ci_lb": bm.tau_ci_lb, "ci_ub": bm.tau_ci_ub},
             "pred": {"median": bm.pred_median, "pi_lb": bm.pi_lb, "pi_ub": bm.pi_ub}}
@@ -571,11 +701,20 @@ def build(name, out="figures", formats=("pdf", "svg", "png"), dpi=DEFAULT_DPI):
         paths = save(fig, out / name, formats=formats, dpi=dpi)
     record = {"name": name, "caption": spec.caption, "sources": list(spec.sources),
               "width_in": spec.size[0], "height_in": spec.size[1],
+              "sentence": numbers.get("sentence") if isinstance(numbers, dict) else None,
               "data_version": data_version(), "numbers": numbers}
     jpath = out / f"{name}.json"
     jpath.write_text(json.dumps(_clean(record), sort_keys=True, indent=2, ensure_ascii=False)
                      + "\n", encoding="utf-8")
     return paths + [jpath]
+
+
+def _sentence(out, name):
+    """The ``sentence`` of a built figure, read back from its JSON (None when missing)."""
+    path = Path(out) / f"{name}.json"
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8")).get("sentence")
 
 
 def _index(out, names, formats):
@@ -586,8 +725,10 @@ def _index(out, names, formats):
         spec = REGISTRY[n]
         img = next((f for f in ("png", "svg", "pdf") if f in formats), formats[0])
         files = " · ".join(f"[{f}]({n}.{f})" for f in formats) + f" · [numbers]({n}.json)"
-        lines += [f"## {n}", "", f"![{n}]({n}.{img})", "", spec.caption, "",
-                  "Sources:", ""] + [f"- {s}" for s in spec.sources] + ["", f"Files: {files}", ""]
+        sentence = _sentence(out, n)
+        lines += [f"## {n}", "", f"![{n}]({n}.{img})", ""]
+        lines += [f"> {sentence}", ""] if sentence else []
+        lines += [spec.caption, "", "Sources:", ""] + [f"- {s}" for s in spec.sources] + ["", f"Files: {files}", ""]
     path = Path(out) / "index.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from . import labels as words
 from .errors import InputError
 from .style import OKABE_ITO, POOLED_COLOR, CYCLE
 
@@ -50,7 +51,7 @@ def _check_rma(res, argument="res", int_only=True):
 
 
 def _fmt_ci(est, lb, ub, digits=2):
-    return f"{est:.{digits}f} [{lb:.{digits}f}, {ub:.{digits}f}]"
+    return words.ci(est, lb, ub, digits)
 
 
 def _diamond(ax, y, est, lb, ub, label, color=POOLED_COLOR, height=0.35):
@@ -253,9 +254,9 @@ def forest(res, ax=None, *, overall=None, groups=None, slab=None, n=None,
                 _pi_bar(ax, y, pr.pi_lb, pr.pi_ub, color=color)
                 xs_lo.append(pr.pi_lb), xs_hi.append(pr.pi_ub)
             _diamond(ax, y, fit.estimate, fit.ci_lb, fit.ci_ub, label, color=color)
-            what = "RE model" if fit.method != "FE" else "FE model"
-            het = f"{what}: I\u00b2 = {fit.I2:.0f}%, \u03c4\u00b2 = {fit.tau2:.2f}" \
-                if fit.method != "FE" else f"{what}: Q = {fit.QE:.2f}"
+            what = "Random-effects model" if fit.method != "FE" else "Common-effect model"
+            het = f"{what}: I\u00b2 = {fit.I2:.0f}%, \u03c4\u00b2 = {words.num(fit.tau2)}" \
+                if fit.method != "FE" else f"{what}: Q = {words.num(fit.QE)}"
             yticks.append(y), ylabels.append(het)
             cells = []
             for c in cols:
@@ -275,14 +276,15 @@ def forest(res, ax=None, *, overall=None, groups=None, slab=None, n=None,
             xs_lo.append(pr.pi_lb), xs_hi.append(pr.pi_ub)
         _diamond(ax, y, overall.estimate, overall.ci_lb, overall.ci_ub, "pooled")
         yticks.append(y)
-        ylabels.append(f"Overall: I\u00b2 = {overall.I2:.0f}%, \u03c4\u00b2 = {overall.tau2:.2f}")
+        ylabels.append(f"Overall: I\u00b2 = {overall.I2:.0f}%, "
+                       f"\u03c4\u00b2 = {words.num(overall.tau2)}")
         textrows.append((y, tuple(_fmt_ci(overall.estimate, overall.ci_lb, overall.ci_ub,
                                           digits) if c == "estimate" else "" for c in cols)))
     if sub is not None:
         y -= 1
         stat = "F" if sub.statistic == "F" else "Q"
         yticks.append(y)
-        ylabels.append(f"Subgroup differences: {stat}b({sub.df}) = {sub.Qb:.2f}, "
+        ylabels.append(f"Subgroup differences: {stat}b({sub.df}) = {words.num(sub.Qb)}, "
                        f"p = {sub.pval:.3f}")
     w = np.asarray(all_s, float)
     area = np.clip(_MAX_AREA * w / (w.max() if w.max() > 0 else 1.0), _MIN_AREA, None)
@@ -303,7 +305,7 @@ def forest(res, ax=None, *, overall=None, groups=None, slab=None, n=None,
     return ax
 
 
-def funnel(data, ax=None, *, trimfill=None, xlabel="Effect size", legend=True):
+def funnel(data, ax=None, *, trimfill=None, xlabel="Effect size", legend=True, favours=None):
     """Contour-enhanced funnel plot, with trim-and-fill points when given.
 
     Parameters
@@ -313,6 +315,12 @@ def funnel(data, ax=None, *, trimfill=None, xlabel="Effect size", legend=True):
     trimfill : TrimfillResult, optional
         Filled studies are drawn as open circles and the adjusted estimate as a dashed line
         (nothing is drawn when no study is filled, k0 = 0).
+    favours : (str, str), optional
+        Arrows left and right of zero under the axis, e.g. ``("favours training",
+        "favours control")``.
+
+    The standard-error axis spans the studies (not down to SE = 0, which would leave an
+    empty half when every study is small); the legend sits above the plot.
 
     Notes
     -----
@@ -365,18 +373,24 @@ def funnel(data, ax=None, *, trimfill=None, xlabel="Effect size", legend=True):
                        label="filled")
             ax.axvline(trimfill.estimate, color=OKABE_ITO["vermillion"], lw=0.8, ls="--",
                        label="trimfill")
+    smin = float(pts["sei"].min())
+    top = max(0.0, smin - 0.08 * (smax - smin)) if smax > smin else 0.0
+    lo = min(lo, float(outer.loc[outer["se"] <= smax * 1.02, "lower"].min()))
+    hi = max(hi, float(outer.loc[outer["se"] <= smax * 1.02, "upper"].max()))
     ax.set_xlim(lo - pad, hi + pad)
-    ax.set_ylim(smax * 1.02, 0)
+    ax.set_ylim(smax * 1.02, top)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("Standard error")
     if legend:
-        ax.legend(handles=handles, loc="upper left", fontsize=6, handlelength=1.2,
-                  title="two-sided p", title_fontsize=6)
+        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2,
+                  fontsize=6, handlelength=1.2, borderaxespad=0.2, title="two-sided p",
+                  title_fontsize=6, alignment="left")
+    _favours(ax, favours, 0.0)
     return ax
 
 
 def bubble(res, ax=None, *, xlabel="Moderator", ylabel="Effect size", pi=False, n=101,
-           refline=0.0, color=None):
+           refline=0.0, color=None, groups=None):
     """Bubble plot of a meta-regression on one moderator: line and CI band.
 
     Parameters
@@ -386,6 +400,9 @@ def bubble(res, ax=None, *, xlabel="Moderator", ylabel="Effect size", pi=False, 
         :func:`runecon.rma` or the three-level :func:`runecon.rma_mv`.
     pi : bool
         Also shade the prediction interval.
+    groups : sequence of str, optional
+        A method code per effect (the model's order): bubbles filled by group colour, with
+        a legend in words (:func:`runecon.labels.method`).
 
     Notes
     -----
@@ -409,8 +426,21 @@ def bubble(res, ax=None, *, xlabel="Moderator", ylabel="Effect size", pi=False, 
     ax.plot(grid, pr.pred, color=color, lw=1.2, label="fit")
     w = np.asarray(getattr(res, "weights", None) if getattr(res, "weights", None) is not None
                    else 1 / np.asarray(res.vi, float), float)
-    ax.scatter(x, res.yi, s=np.clip(_MAX_AREA * w / w.max(), _MIN_AREA, None),
-               facecolor="none", edgecolor=POOLED_COLOR, lw=0.6, label="studies", zorder=3)
+    area = np.clip(_MAX_AREA * w / w.max(), _MIN_AREA, None)
+    ax.scatter(x, res.yi, s=area, facecolor="none", edgecolor=POOLED_COLOR, lw=0.6,
+               label="studies", zorder=3)
+    if groups is not None:
+        groups = np.asarray(groups).astype(str)
+        if len(groups) != len(x):
+            raise InputError("groups", f"has {len(groups)} values for {len(x)} effects")
+        handles = []
+        for i, g in enumerate(sorted(dict.fromkeys(groups))):
+            m = groups == g
+            handles.append(ax.scatter(x[m], np.asarray(res.yi)[m], s=area[m],
+                                      color=CYCLE[(i + 1) % 7], alpha=0.6, lw=0,
+                                      label=words.method(g), zorder=2))
+        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, borderaxespad=0.2,
+                  handletextpad=0.1, columnspacing=0.6, markerscale=0.6)
     if refline is not None:
         ax.axhline(refline, color=_GREY, lw=0.6, zorder=0)
     ax.set_xlabel(xlabel)
@@ -439,7 +469,7 @@ def _jitter(n, width):
 
 
 def orchard(data, summary, ax=None, *, group="group", xlabel="Effect size", refline=0.0,
-            order=None, width=0.28, printed=None):
+            order=None, width=0.3, printed=None, favours=None, names=None):
     """Orchard plot: every effect (size ∝ precision) by group, with pooled CI and PI.
 
     Parameters
@@ -454,6 +484,12 @@ def orchard(data, summary, ax=None, *, group="group", xlabel="Effect size", refl
     printed : dict of group -> float, optional
         Estimates printed by a paper, drawn as crosses below the pooled estimate for
         comparison.
+    favours : (str, str), optional
+        Arrows either side of ``refline`` under the axis.
+    names : dict of group -> str, optional
+        Row labels (default: :func:`runecon.labels.method` of the group code).
+
+    Right of the plot: k and the pooled estimate [95% CI] of each group.
 
     Notes
     -----
@@ -480,33 +516,36 @@ def orchard(data, summary, ax=None, *, group="group", xlabel="Effect size", refl
         color = CYCLE[i % len(CYCLE)]
         m = (data[group].astype(str) == g).to_numpy()
         yy = y0 + _jitter(int(m.sum()), width)
-        ax.scatter(data["yi"].to_numpy()[m], yy, s=4 + 40 * prec[m] / smax, color=color,
-                   alpha=0.45, lw=0, label=f"effects:{g}", zorder=2)
+        ax.scatter(data["yi"].to_numpy()[m], yy, s=6 + 54 * prec[m] / smax, color=color,
+                   alpha=0.5, lw=0, label=f"effects:{g}", zorder=2)
         r = summ.loc[g]
         ax.plot([r["pi_lb"], r["pi_ub"]], [y0, y0], color=POOLED_COLOR, lw=0.9, zorder=3,
                 label=f"pi:{g}")
         ax.plot([r["ci_lb"], r["ci_ub"]], [y0, y0], color=POOLED_COLOR, lw=3.2, zorder=4,
                 solid_capstyle="butt", label=f"ci:{g}")
-        ax.scatter([r["estimate"]], [y0], s=28, color="white", edgecolor=POOLED_COLOR, lw=1.0,
+        ax.scatter([r["estimate"]], [y0], s=34, color="white", edgecolor=POOLED_COLOR, lw=1.0,
                    zorder=5, label=f"estimate:{g}")
         if printed and g in printed:
-            ax.scatter([printed[g]], [y0 - 0.22], s=22, marker="x", color=POOLED_COLOR,
+            ax.scatter([printed[g]], [y0 - 0.24], s=22, marker="x", color=POOLED_COLOR,
                        lw=0.9, zorder=5, label=f"printed:{g}")
+        text = words.ci(r["estimate"], r["ci_lb"], r["ci_ub"])
         if "k" in summ.columns:
-            ax.annotate(f"k = {int(r['k'])}", xy=(1.0, y0), xycoords=("axes fraction", "data"),
-                        xytext=(3, 0), textcoords="offset points", va="center", fontsize=6.5)
+            text = f"k = {int(r['k'])}\n{text}"
+        ax.annotate(text, xy=(1.0, y0), xycoords=("axes fraction", "data"), xytext=(3, 0),
+                    textcoords="offset points", va="center", fontsize=6.5, linespacing=1.2)
     if refline is not None:
         ax.axvline(refline, color=_GREY, lw=0.6, ls="--", zorder=0)
-    ax.set_yticks(yvals, [g.replace("_", " ") for g in groups])
+    ax.set_yticks(yvals, [(names or {}).get(g) or words.method(g) for g in groups])
     ax.set_ylim(yvals[-1] - 0.6, 0.6)
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)
     ax.set_xlabel(xlabel)
+    _favours(ax, favours, refline if refline is not None else 0.0)
     return ax
 
 
 def gosh(data, ax=None, *, hexbin=None, gridsize=40, column="estimate",
-         xlabel="Pooled estimate"):
+         xlabel="Pooled estimate", highlight=None):
     """GOSH plot: estimate of each subset vs its I² (scatter; hexbin for large runs).
 
     Parameters
@@ -516,6 +555,10 @@ def gosh(data, ax=None, *, hexbin=None, gridsize=40, column="estimate",
         fits are NaN rows and are left out).
     hexbin : bool, optional
         Default: hexbin when there are more than 2000 subsets.
+    highlight : str, optional
+        A study (a boolean column of ``data``): subsets that include it are drawn in
+        vermillion, the others in blue, with a legend (Olkin et al. 2012 colour subsets by
+        an influential study the same way).
 
     Notes
     -----
@@ -525,7 +568,9 @@ def gosh(data, ax=None, *, hexbin=None, gridsize=40, column="estimate",
     ax = _ax(ax)
     if not isinstance(data, pd.DataFrame) or {column, "I2"} - set(data.columns):
         raise InputError("data", f"must be a DataFrame with columns {column!r} and 'I2'")
-    ok = data[[column, "I2"]].dropna()
+    if highlight is not None and highlight not in data.columns:
+        raise InputError("highlight", f"{highlight!r} is not a study column of the GOSH table")
+    ok = data.dropna(subset=[column, "I2"])
     if len(ok) == 0:
         raise InputError("data", "no successful fits to plot")
     x, y = ok[column].to_numpy(float), ok["I2"].to_numpy(float)
@@ -534,15 +579,23 @@ def gosh(data, ax=None, *, hexbin=None, gridsize=40, column="estimate",
     if hexbin:
         ax.hexbin(x, y, gridsize=gridsize, mincnt=1, bins="log", cmap="viridis",
                   linewidths=0, label="subsets")
-    else:
+    elif highlight is None:
         ax.scatter(x, y, s=9, color=CYCLE[0], alpha=0.6, lw=0, label="subsets")
+    else:
+        with_ = ok[highlight].to_numpy(bool)
+        ax.scatter(x[~with_], y[~with_], s=10, color=CYCLE[0], alpha=0.7, lw=0,
+                   label=f"without {highlight}")
+        ax.scatter(x[with_], y[with_], s=10, color=CYCLE[1], alpha=0.7, lw=0,
+                   label=f"with {highlight}")
+        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, borderaxespad=0.2,
+                  handletextpad=0.2, columnspacing=0.8)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("I\u00b2 (%)")
     return ax
 
 
 def intervals(labels, estimate, ci_lb, ci_ub, ax=None, *, reference=None, xlabel="Estimate",
-              refline=0.0, colors=None, favours=None):
+              refline=0.0, colors=None, favours=None, ticklabels=True):
     """Dot-and-whisker rows (top to bottom): the common layout of leave-one-out,
     cumulative and ledger plots.
 
@@ -554,6 +607,10 @@ def intervals(labels, estimate, ci_lb, ci_ub, ax=None, *, reference=None, xlabel
         A full-model estimate: vertical line and shaded CI band.
     colors : sequence, optional
         One colour per row.
+    ticklabels : bool
+        Row labels as y tick labels (default) or, when False, as text artists left of the
+        axes (labelled ``"row_label"``): three times faster for long lists, as in the
+        interactive explorer.
     """
     ax = _ax(ax)
     est, lb, ub = (np.asarray(a, float) for a in (estimate, ci_lb, ci_ub))
@@ -567,12 +624,18 @@ def intervals(labels, estimate, ci_lb, ci_ub, ax=None, *, reference=None, xlabel
         e, l_, u = (float(v) for v in reference)
         ax.axvspan(l_, u, color=CYCLE[5], alpha=0.25, lw=0, label="reference_ci", zorder=0)
         ax.axvline(e, color=CYCLE[0], lw=0.8, label="reference", zorder=1)
-    for yi, a, b, c in zip(y, lb, ub, colors):
-        ax.plot([a, b], [yi, yi], color=c, lw=0.9)
+    ax.hlines(y, lb, ub, colors=colors, lw=0.9, label="ci")
     ax.scatter(est, y, s=14, color=colors, zorder=3, label="rows")
     if refline is not None:
         ax.axvline(refline, color=_GREY, lw=0.6, ls="--", zorder=0)
-    ax.set_yticks(y, labels)
+    if ticklabels:
+        ax.set_yticks(y, labels)
+    else:
+        ax.set_yticks([])
+        for yy, text in zip(y, labels):
+            ax.annotate(text, xy=(0.0, yy), xycoords=("axes fraction", "data"),
+                        xytext=(-4, 0), textcoords="offset points", ha="right",
+                        va="center", fontsize="small", label="row_label")
     ax.set_ylim(y[-1] - 0.7, 0.7)
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)
@@ -601,7 +664,7 @@ def leave1out(table, ax=None, *, res=None, xlabel="Pooled estimate without the s
     """
     df = _table_frame(table, "table")
     ref = None if res is None else (res.estimate, res.ci_lb, res.ci_ub)
-    return intervals([f"\u2212 {s}" for s in df.index], df["estimate"], df["ci_lb"],
+    return intervals([f"without {s}" for s in df.index], df["estimate"], df["ci_lb"],
                      df["ci_ub"], ax, reference=ref, xlabel=xlabel, refline=refline)
 
 
@@ -614,11 +677,11 @@ def cumulative(table, ax=None, *, xlabel="Cumulative pooled estimate", refline=0
         From :func:`runecon.sensitivity.cumul`.
     """
     df = _table_frame(table, "table")
-    return intervals([f"+ {s}" for s in df.index], df["estimate"], df["ci_lb"], df["ci_ub"],
+    return intervals([f"adding {s}" for s in df.index], df["estimate"], df["ci_lb"], df["ci_ub"],
                      ax, xlabel=xlabel, refline=refline)
 
 
-def posterior(result, ax=None, *, params=("mu", "pred"), n=401, xlabel=None):
+def posterior(result, ax=None, *, params=("mu", "pred"), n=401, xlabel=None, favours=None):
     """Posterior densities of a Bayesian meta-analysis (μ, τ, or the predictive θ_new).
 
     Parameters
@@ -628,6 +691,10 @@ def posterior(result, ax=None, *, params=("mu", "pred"), n=401, xlabel=None):
     params : sequence of {"mu", "pred", "tau"}
         Densities drawn on this Axes (``tau`` lives on its own scale: draw it on its own
         Axes). Each curve shades its central credible interval.
+    favours : (str, str), optional
+        Arrows either side of zero under the axis (effect-size panels).
+
+    The legend sits above the plot, never over a curve.
 
     Notes
     -----
@@ -664,7 +731,9 @@ def posterior(result, ax=None, *, params=("mu", "pred"), n=401, xlabel=None):
     ax.set_ylim(bottom=0)
     ax.set_ylabel("Posterior density")
     ax.set_xlabel(xlabel or ("\u03c4" if params == ("tau",) else "Effect size"))
-    ax.legend(loc="upper left")
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, borderaxespad=0.2)
+    if "tau" not in params:
+        _favours(ax, favours, 0.0)
     return ax
 
 
@@ -682,7 +751,11 @@ def race_time(frame, ax=None, *, y="delta_s", models=None, ci=True, labels=None)
     models : sequence of str, optional
         Subset and order of the models.
     ci : bool
-        Band from the effect's CI (when the prediction carried one).
+        The effect's CI (when the prediction carried one) as a vertical bar per model and
+        distance, models side by side (bands of four models would overlap into one grey).
+    labels : dict of model -> str, optional
+        Legend names (default :func:`runecon.labels.model`); each line's ``gid`` is the
+        model code.
 
     Notes
     -----
@@ -701,23 +774,27 @@ def race_time(frame, ax=None, *, y="delta_s", models=None, ci=True, labels=None)
     if unknown:
         raise InputError("models", f"not in the frame: {unknown}")
     scale = (lambda d, s: d) if y == "delta_s" else (lambda d, s: 100 * d / s)
+    # dodge: models side by side around each distance (a constant factor on the log axis)
+    dodge = np.exp(0.05 * (np.arange(len(models)) - (len(models) - 1) / 2))
     for i, m in enumerate(models):
         d = df[df["model"] == m].sort_values("distance_m")
         x = d["distance_m"].to_numpy(float) / 1000
         base = d["baseline_s"].to_numpy(float)
         yy = scale(d["delta_s"].to_numpy(float), base)
         color = CYCLE[i % len(CYCLE)]
-        name = (labels or {}).get(m, m)
-        ax.plot(x, yy, color=color, lw=1.1, label=name)
+        name = (labels or {}).get(m) or words.model(m)
+        xd = x * dodge[i] if ci else x
+        line, = ax.plot(xd, yy, color=color, lw=1.1, label=name)
+        line.set_gid(m)
         ok = d["in_valid_range"].to_numpy(bool)
-        ax.scatter(x[ok], yy[ok], s=12, color=color, zorder=3)
-        ax.scatter(x[~ok], yy[~ok], s=12, facecolor="white", edgecolor=color, lw=0.8,
+        ax.scatter(xd[ok], yy[ok], s=12, color=color, zorder=3)
+        ax.scatter(xd[~ok], yy[~ok], s=12, facecolor="white", edgecolor=color, lw=0.8,
                    zorder=3)
         if ci:
             lo = scale(d["delta_lb_s"].to_numpy(float), base)
             hi = scale(d["delta_ub_s"].to_numpy(float), base)
             if np.any(lo != hi):
-                ax.fill_between(x, lo, hi, color=color, alpha=0.12, lw=0, label=f"band:{m}")
+                ax.vlines(xd, lo, hi, color=color, lw=0.9, alpha=0.8, label=f"band:{m}")
     ax.set_xscale("log")
     ticks = df.drop_duplicates("distance_m").sort_values("distance_m")
     ax.set_xticks(ticks["distance_m"].to_numpy(float) / 1000,
@@ -725,15 +802,19 @@ def race_time(frame, ax=None, *, y="delta_s", models=None, ci=True, labels=None)
     ax.minorticks_off()
     ax.axhline(0, color=_GREY, lw=0.6, zorder=0)
     ax.set_xlabel("Race distance (km)")
-    ax.set_ylabel("Change in race time (s)" if y == "delta_s" else "Change in race time (%)")
+    ax.set_ylabel(("Change in race time (s)" if y == "delta_s" else "Change in race time (%)")
+                  + "\nnegative = faster")
     handles, labs = ax.get_legend_handles_labels()
     keep = [(h, l_) for h, l_ in zip(handles, labs) if not l_.startswith("band:")]
-    ax.legend([h for h, _ in keep], [l_ for _, l_ in keep], loc="lower left")
+    ax.legend([h for h, _ in keep], [l_ for _, l_ in keep], loc="lower left",
+              bbox_to_anchor=(0.0, 1.0), ncol=2, borderaxespad=0.2, handlelength=1.2,
+              columnspacing=0.8)
     return ax
 
 
-def prepost(frame, ax=None, *, ylabel="Value", labels=("pre", "post")):
-    """Group means ± SD before and after training, one line per group.
+def prepost(frame, ax=None, *, ylabel="Value", labels=("Before", "After")):
+    """Group means ± SD before and after training, one line per group (error bars: SD,
+    as the legend of the figure should say).
 
     Parameters
     ----------

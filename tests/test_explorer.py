@@ -213,21 +213,97 @@ def test_ipywidgets_imported_only_inside_build_ui():
 
 def test_widget_callbacks_update_the_state():
     pytest.importorskip("ipywidgets")
-    import matplotlib
-    matplotlib.use("Agg")
     ui = E.build_ui()
     assert ui.ex.result.k == 81
     ui.methods.value = ("high_load",)
-    assert ui.ex.result.k == 19 and ui.message.value == ui.ex.message
+    assert ui.ex.result.k == 19 and runecon.labels.code_words(ui.message.value) == []
+    assert ui.ex.message in ui.message.value.replace("&#x27;", "'")
     ui.levels.value = ()
-    assert ui.ex.result is None and ui.message.value == E.NO_MATCH
+    assert ui.ex.result is None and E.NO_MATCH in ui.message.value
     ui.levels.value = E.LEVELS
     ui.estimator.value = "PM"
     assert ui.ex.result.method == "PM" and ui.ex.result.k == 19
+    # the estimator box says what was fitted
+    assert "Paule" in ui.fitted.value and "two-level" in ui.fitted.value
+    ui.on_all()
+    assert ui.ex.result.k == 81 and ui.ex.selection.estimator == "PM"
+    ui.on_reset()
+    assert ui.ex.selection == E.Selection() and "three-level" in ui.fitted.value
+
+
+def test_fallback_is_said_and_the_fitted_model_named():
+    # Llanos-Lagos 2024b performance: every comparison its own training group
+    ex = E.Explorer(E.Selection(outcome="running_performance"))
+    assert "two-level REML model, which was fitted" in ex.note
+    assert E.fitted(ex.result).startswith("two-level REML")
+    assert "three-level" not in ex.message
+    assert E.Explorer().note == ""
+
+
+def test_messages_are_friendly_not_exception_text():
+    ex = E.Explorer(E.Selection(outcome="tte", estimator="REML", levels=("HT",)))
+    assert "Only 1 comparison matches" in ex.message
+    for raw in ("argument", "Error", "'", "in 1 studies", "_"):
+        assert raw not in ex.message, raw
+
+
+def test_runner_inputs_outside_the_ranges_give_messages_and_are_not_clamped():
+    ex = E.Explorer()
+    assert ex.runner_messages(vo2max=55, body_mass_kg=58, height_m=1.71) == []
+    msgs = ex.runner_messages(vo2max=90, body_mass_kg=58, height_m=1.71)
+    assert len(msgs) == 1 and "outside 30\u201385" in msgs[0]
+    # the prediction uses the value as typed (Daniels' VDOT = 90, flagged, not 85)
+    with pytest.warns(runecon.errors.RuneconWarning):
+        assert ex.runner(vo2max=90).vdot == 90
+    lo, hi = E.runner_ranges()["body mass"]
+    assert len(ex.runner_messages(vo2max=55, body_mass_kg=hi + 1)) == 1
+    # a 10 km in 20:00 is a VDOT beyond Daniels' tables (> 85)
+    assert ex.runner_messages(race=(10000, 20 * 60))
+
+
+def test_runner_panel_widgets():
+    pytest.importorskip("ipywidgets")
+    ui = E.build_ui()
+    assert "<table" in ui.panel.value and ui.runner_msg.value == ""
+    ui.vo2max.value = 90.0
+    assert "outside 30" in ui.runner_msg.value and "<table" in ui.panel.value
+    ui.mode.value = "race"
+    ui.time.value = "forty minutes"
+    assert "mm:ss" in ui.runner_msg.value and ui.panel.value == ""
+    ui.time.value = "40:00"
+    # Daniels' tables: 10 km in 40:00 is VDOT ~52 (51.9 by the Daniels-Gilbert equations)
+    assert "VDOT 51.9" in ui.panel.value
+    assert "Kipp 2019 (metabolic power)" in ui.panel.value and "kipp2019" not in ui.panel.value
+    assert "trained runners, lab" in ui.panel.value
+
+
+def test_runner_table_has_no_negative_zero():
+    # a null effect changes no race time: every cell reads "0 [0, 0]", never "−0"
+    pred = runecon.predict_race_times(vo2max=55, smd=0.0, ci=(-0.0, 0.0))
+    text = E.runner_html(pred, smd=(0.0, -0.0, 0.0))
+    assert "0 [0, 0]" in text and "\u22120" not in text and "-0" not in text
+
+
+def test_plot_in_words_and_fast():
+    """Explorer plot: rows in people's words; each update (refit + plot + runner panel)
+    under 0.3 s on this 2-core machine (issue 15), measured after the first draw."""
+    pytest.importorskip("ipywidgets")
+    import time
+
+    ui = E.build_ui()
+    text = ui.plot.value
+    assert "Ache-Dias 2016 \u00b7 Plyometric \u00b7 9 km/h" in text
+    assert "achedias2016" not in text and "running_economy" not in text
+    times = []
+    for methods in (("high_load",), E.METHODS, ("plyometric", "combined"), E.METHODS):
+        t0 = time.perf_counter()
+        ui.methods.value = methods
+        times.append(time.perf_counter() - t0)
+    assert max(times) < 0.3, times
 
 
 def test_message_states_the_direction_of_the_outcome():
     assert "negative = better" in E.Explorer().message
     vo2 = E.Explorer(E.Selection(outcome="vo2max"))
     # Llanos-Lagos 2024b: 36 VO2max comparisons (11 high load, 14 plyometric, 11 combined)
-    assert vo2.result.k == 36 and "positive = higher VO2max" in vo2.message
+    assert vo2.result.k == 36 and "positive = higher VO\u2082max" in vo2.message

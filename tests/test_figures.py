@@ -13,7 +13,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import runecon  # noqa: E402
-from runecon import figures  # noqa: E402
+from runecon import figures, labels  # noqa: E402
 from runecon.cli import main  # noqa: E402
 from runecon.errors import InputError  # noqa: E402
 
@@ -106,6 +106,51 @@ def test_numbers_json(built):
         assert abs(dl[key] - printed) <= 0.005 + 1e-9, key
 
 
+def _svg_text(path):
+    """Every text string drawn in an SVG: with ``svg.fonttype: path`` matplotlib draws glyphs
+    as paths and writes the string itself as an XML comment before them."""
+    import html
+
+    return [html.unescape(c).strip() for c in re.findall(r"<!--(.*?)-->", path.read_text(
+        encoding="utf-8"), re.S)]
+
+
+@pytest.mark.parametrize("name", sorted(figures.REGISTRY))
+def test_every_figure_has_a_sentence_built_from_its_numbers(built, name):
+    a, _ = built
+    rec = json.loads((a / f"{name}.json").read_text(encoding="utf-8"))
+    sentence = rec.get("sentence")
+    assert isinstance(sentence, str) and sentence.endswith(".")
+    assert sentence == rec["numbers"]["sentence"]
+    assert f"> {sentence}" in (a / "index.md").read_text(encoding="utf-8")
+    # a sentence with numbers: at least one number of the JSON, to 2 decimals, appears in it
+    assert re.search(r"\d", sentence)
+    assert not labels.code_words(sentence), labels.code_words(sentence)
+    # its citation: a year of a source
+    assert re.search(r"(19|20)\d\d", sentence)
+
+
+@pytest.mark.parametrize("name", sorted(figures.REGISTRY))
+def test_no_code_word_in_any_figure(built, name):
+    a, _ = built
+    texts = _svg_text(a / f"{name}.svg")
+    assert texts, "no text found in the SVG: did matplotlib stop writing text comments?"
+    bad = {t: labels.code_words(t) for t in texts if labels.code_words(t)}
+    assert not bad
+
+
+def test_code_word_detector():
+    # the words the issue quotes as codes, and readable text that must pass
+    for code in ("stohanzl2018/plyometric_1/running_economy/3", "CV 6.0 % (trained_lab)",
+                 "C05 \u00b7 llanoslagos2024a: HL speed <=12.00 km/h (13 ES)", "RE model",
+                 "MT", "\u22120", "x = \u22120.00"):
+        assert labels.code_words(code), code
+    for text in ("\u0160tohanzl 2018 \u00b7 Plyometric (arm 1) \u00b7 12 km/h",
+                 "CV 6.0 % (trained runners, lab)", "Running economy model",
+                 "g = \u22120.27 [\u22120.52, \u22120.02]", "REML (restricted ML)", "I\u00b2 (%)"):
+        assert not labels.code_words(text), text
+
+
 def test_index_lists_every_figure(built):
     a, _ = built
     index = (a / "index.md").read_text(encoding="utf-8")
@@ -163,7 +208,8 @@ def test_balsalobre_forest_image():
         assert numbers["model"]["estimate"] == ref.estimate
         texts = [t.get_text() for t in ax.texts]
         assert "\u2190 favours strength training" in texts
-        assert "-3.78 [-5.46, -2.10]" in texts   # CI recomputed from the SE (symmetric)
+        # CI recomputed from the SE (symmetric), written with true minus signs
+        assert "\u22123.78 [\u22125.46, \u22122.10]" in texts
     finally:
         plt.close(fig)
 
@@ -173,7 +219,7 @@ def test_llanoslagos_methods_image():
     try:
         ax = fig.axes[0]
         groups = [t.get_text() for t in ax.get_yticklabels()]
-        assert groups == ["high load", "combined", "plyometric", "submaximal", "isometric"]
+        assert groups == ["High load", "Combined", "Plyometric", "Submaximal load", "Isometric"]
         # Llanos-Lagos 2024a, Results 3.4 and Table 4: 19, 20, 28, 7, 7 effect sizes
         ks = {"high_load": 19, "combined": 20, "plyometric": 28, "submaximal": 7,
               "isometric": 7}
@@ -202,7 +248,11 @@ def test_sensitivity_image():
     try:
         gosh_ax, l1o_ax = fig.axes
         # 2^5 - 1 subsets of the five studies
-        assert len(gosh_ax.collections[0].get_offsets()) == 31
+        assert sum(len(c.get_offsets()) for c in gosh_ax.collections) == 31
+        # coloured by the most influential study: 2^4 = 16 subsets contain Paavolainen 1999
+        by = {c.get_label(): len(c.get_offsets()) for c in gosh_ax.collections}
+        assert by == {"with Paavolainen 1999": 16, "without Paavolainen 1999": 15}
+        assert numbers["most_influential"] == "Paavolainen 1999"
         assert numbers["gosh"]["n_subsets"] == 31
         est = [c for c in l1o_ax.collections if c.get_label() == "rows"][0].get_offsets()
         # Balsalobre 2016 Results: without Paavolainen 1999, -1.06 [-1.56, -0.56], I2 = 0 %
@@ -216,8 +266,10 @@ def test_race_time_image():
     fig, numbers = figures.render("race_time")
     try:
         ax = fig.axes[0]
-        models = {l.get_label() for l in ax.lines} - {"_child0"}
-        assert {runecon.labels.model(m) for m in ("daniels", "diprampero", "kipp2019")} <= models
+        models = {l.get_gid() for l in ax.lines} - {None}
+        assert {"daniels", "diprampero", "kipp2019"} <= models
+        names = {l.get_label() for l in ax.lines if l.get_gid()}
+        assert "Kipp 2019 (metabolic power)" in names   # labels.model, not the code
         # Støren 2008 strength group VO2max 61 ml/kg/min (Llanos-Lagos 2024a Table 2)
         assert numbers["vo2max"] == 61
         # the caption's "6% between-runner CV" is the preset actually used
@@ -237,7 +289,7 @@ def test_performance_forest_image():
     assert len(pts) == 28
     assert len(ax.get_yticks()) == 28 + 3 + 1 + 1
     assert {g: s["k"] for g, s in numbers["subgroups"].items()} == {
-        "combined": 6, "high load": 8, "plyometric": 14}
+        "Combined": 6, "High load": 8, "Plyometric": 14}
     for g, s in numbers["subgroups"].items():
         xy = [p for p in ax.patches if p.get_label() == f"subgroup:{g}"][0].get_xy()
         assert xy[np.argmax(xy[:, 1]), 0] == pytest.approx(s["estimate"], abs=1e-6)
@@ -260,3 +312,25 @@ def test_speed_moderation_image():
     x, y = line.get_xdata(), line.get_ydata()
     assert (y[-1] - y[0]) / (x[-1] - x[0]) == pytest.approx(m["beta"][1], rel=1e-9)
     assert x[0] == pts[:, 0].min() and x[-1] == pts[:, 0].max()
+
+
+def test_training_dose_image():
+    fig, numbers = figures.render("training_dose")
+    try:
+        ax = fig.axes[0]
+        m = numbers["model"]
+        pts = [c for c in ax.collections if c.get_label() == "studies"][0].get_offsets()
+        # every one of the 81 Llanos-Lagos 2024a effect sizes has weeks and sessions/week
+        assert len(pts) == m["k"] == 81 and numbers["k_without_dose"] == 0
+        # Albracht 2013 isometric: 14 weeks x 4 sessions (Llanos-Lagos 2024a Table 2) = 56,
+        # the longest programme
+        assert numbers["sessions"]["max"] == 14 * 4 and pts[:, 0].max() == 56
+        line = [l for l in ax.lines if l.get_label() == "fit"][0]
+        x, y = line.get_xdata(), line.get_ydata()
+        assert (y[-1] - y[0]) / (x[-1] - x[0]) == pytest.approx(m["beta"][1], rel=1e-9)
+        assert numbers["per_10_sessions"]["estimate"] == pytest.approx(10 * m["beta"][1])
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert sorted(legend) == ["Combined", "High load", "Isometric", "Plyometric",
+                                  "Submaximal load"]
+    finally:
+        plt.close(fig)

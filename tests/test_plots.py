@@ -114,7 +114,8 @@ def test_forest_grid(res, make_ax, columns, pi, favours):
     if "estimate" in columns:
         # hand calculation: study A: -0.8 -/+ 1.96 * sqrt(0.10)
         lb, ub = -0.8 - Z95 * math.sqrt(0.10), -0.8 + Z95 * math.sqrt(0.10)
-        assert f"-0.80 [{lb:.2f}, {ub:.2f}]" in texts
+        # written for readers: a true minus sign (U+2212)
+        assert f"\u22120.80 [{lb:.2f}, {ub:.2f}]".replace("-", "\u2212") in texts
     if "weight" in columns:
         assert "100%" in texts
 
@@ -293,7 +294,8 @@ def test_orchard_grid(make_ax, order):
     ax = _axes(make_ax)
     out = plots.orchard(data, SUMMARY, ax, order=order)
     groups = order or ["heavy", "plyo"]
-    assert [t.get_text() for t in out.get_yticklabels()] == groups
+    # codes shown in words (runecon.labels.method: an unknown code is capitalised)
+    assert [t.get_text() for t in out.get_yticklabels()] == [g.capitalize() for g in groups]
     for g in groups:
         est = _collections(out, f"estimate:{g}")[0].get_offsets()
         assert est[0, 0] == SUMMARY.set_index("group").at[g, "estimate"]
@@ -357,7 +359,7 @@ def test_leave1out_and_cumulative(res, make_ax, with_ref):
     l1 = leave1out(res)
     ax = plots.leave1out(l1, _axes(make_ax), res=res if with_ref else None)
     assert len(ax.get_yticks()) == res.k
-    assert ax.get_yticklabels()[0].get_text() == "\u2212 A 2001"
+    assert ax.get_yticklabels()[0].get_text() == "without A 2001"
     ref = [l for l in ax.lines if l.get_label() == "reference"]
     assert len(ref) == (1 if with_ref else 0)
     if with_ref:
@@ -415,8 +417,9 @@ def test_race_time_grid(race, y, models, ci):
     ax = plots.race_time(race, y=y, models=models, ci=ci)
     df = race.to_frame()
     names = models or list(dict.fromkeys(df["model"]))
-    lines = [l for l in ax.lines if l.get_label() in names]
-    assert [l.get_label() for l in lines] == names
+    lines = [l for l in ax.lines if l.get_gid() in names]
+    assert [l.get_gid() for l in lines] == names
+    assert [l.get_label() for l in lines] == [runecon.labels.model(m) for m in names]
     assert ax.get_xscale() == "log"
     k = df[df["model"] == names[0]].sort_values("distance_m")
     want = k["delta_s"] if y == "delta_s" else 100 * k["delta_s"] / k["baseline_s"]
