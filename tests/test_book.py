@@ -135,6 +135,10 @@ def test_book_builds_with_a_page_per_notebook_and_no_broken_internal_link(tmp_pa
                 if unquote(parts.fragment) not in ids:
                     broken.append(f"{page.name}: {link} (no such anchor)")
     assert not broken, "broken internal links:\n" + "\n".join(broken[:20])
+    warnings = (tmp_path / "warnings.txt").read_text()
+    unresolved = [w for w in warnings.splitlines()
+                  if "not found" in w or "undefined label" in w or "unknown document" in w]
+    assert not unresolved, "unresolved cross-references:\n" + "\n".join(unresolved[:20])
     # citations resolve to the references page
     assert re.search(r'href="references.html#', index)
     assert seconds < 120
