@@ -102,3 +102,14 @@ def test_bad_input_names_the_argument(kw, arg):
     with pytest.raises(InputError) as e:
         coverage(**{"reps": 10, **kw})
     assert arg in str(e.value)
+
+
+@pytest.mark.slow
+def test_dask_distributed_executor_gives_the_same_numbers():
+    # the optional extra "dask": a distributed Client's executor, as documented in simulate.py
+    distributed = pytest.importorskip("distributed")
+    kw = dict(k=(3, 5), tau2=(0.0, 0.3), reps=200, vi=VI, seed=99)
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=2,
+                            dashboard_address=None) as client:
+        b = coverage(**kw, executor=client.get_executor())
+    pd.testing.assert_frame_equal(coverage(**kw).table, b.table)
