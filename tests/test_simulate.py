@@ -7,6 +7,7 @@ import pytest
 from scipy import stats
 
 import runecon
+from conftest import load_reference
 from runecon.errors import InputError
 from runecon.simulate import INTERVALS, _intervals, coverage
 
@@ -74,6 +75,23 @@ def test_intervals_equal_rma_for_one_data_set():
     p = t.predict()
     half = (p.pi_ub - p.pi_lb) / 2 * stats.t.ppf(0.975, 3) / stats.t.ppf(0.975, 4)
     np.testing.assert_allclose(ints["PI_riley"][1][0] - p.pred, half, rtol=1e-8)
+
+
+# metafor and the batch engine run the same REML iterations (same start, threshold, steps); the
+# intervals then agree to rounding (the metafor_rma tests use 1e-10 for iterative estimators)
+RTOL_METAFOR = 1e-8
+
+
+@pytest.mark.parametrize("case", load_reference("metafor_intervals.json")["cases"],
+                         ids=lambda c: c["name"])
+def test_every_interval_equals_metafor(case):
+    # validation/metafor/intervals.R: rma(test = z/t/knha/adhoc), FE, predict(pi.type = "riley")
+    inp = case["input"]
+    ok, ints = _intervals(np.array([inp["yi"]]), np.array([inp["vi"]]), inp["method"], 95.0)
+    assert ok.all()
+    for code, _, _ in INTERVALS:
+        np.testing.assert_allclose([ints[code][0][0], ints[code][1][0]], case["output"][code],
+                                   rtol=RTOL_METAFOR, err_msg=f"{case['name']}: {code}")
 
 
 def test_adhoc_equals_t_with_equal_variances():
