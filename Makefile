@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: figures test lab explore notebooks bench clean
+.PHONY: figures test lab explore notebooks bench book student clean
 
 # One BLAS thread: the matrices here are small (k <= ~100), where BLAS threads only add
 # overhead (a three-level fit on k = 81 took 0.9 s threaded vs 0.05 s single on 2 cores), and a
@@ -18,7 +18,7 @@ export MKL_NUM_THREADS := 1
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[notebooks,test]"
+	$(BIN)/python -m pip install --quiet -e ".[notebooks,test,book]"
 	touch $(STAMP)
 
 figures: $(STAMP)
@@ -40,9 +40,18 @@ explore: $(STAMP)
 notebooks: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/jupyter nbconvert --to notebook --execute --inplace notebooks/*.ipynb
 
+# The notebooks as a static HTML site (stored outputs; nothing downloaded): open _build/html/index.html
+# (the book extra is installed with the others: `make test` builds the book too)
+book: $(STAMP)
+	$(BIN)/python -c "import runecon.book as b; print(f'book built in {b.build():.1f} s: _build/html/index.html')"
+
+# Student editions: the notebooks without the cells tagged "solution", outputs cleared
+student: $(STAMP)
+	$(BIN)/runecon student --out student
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) figures .pytest_cache .hypothesis
+	rm -rf $(VENV) figures _build student .pytest_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

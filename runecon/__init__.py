@@ -36,7 +36,7 @@ from .claims import ClaimsLedger, claims_ledger
 _PUBLIC_MODULES = {"errors", "physiology", "plots", "style", "figures", "explorer", "savefig", "labels"}
 #: the plotting side is imported on first use (``runecon.plots``...), so that the statistics can
 #: be used, and are tested, without matplotlib being imported at all
-_LAZY_MODULES = ("figures", "plots", "savefig", "style")
+_LAZY_MODULES = ("figures", "plots", "savefig", "style", "simulate", "book")
 __all__ = sorted(
     [name for name, value in dict(globals()).items()
      if not name.startswith("_") and name != "annotations"

@@ -1,4 +1,4 @@
-"""The ``runecon`` command line: ``runecon figures`` and ``runecon validate``."""
+"""The ``runecon`` command line: ``runecon figures``, ``runecon validate``, ``runecon student``."""
 from __future__ import annotations
 
 import argparse
@@ -38,6 +38,14 @@ def _validate(args) -> int:
     return validate_paths(args.paths, table=args.table)
 
 
+def _student(args) -> int:
+    from .book import student
+
+    written = student(src=args.notebooks, out=args.out)
+    print(f"{len(written)} student notebooks (solutions removed, outputs cleared) in {args.out}/")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="runecon", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -52,6 +60,11 @@ def main(argv=None) -> int:
     p.add_argument("paths", nargs="*", help="CSV files or a data folder (default: the packaged data)")
     p.add_argument("--table", default=None, help="schema to check a single file against")
     p.set_defaults(func=_validate)
+
+    p = sub.add_parser("student", help="write the notebooks without solutions, outputs cleared")
+    p.add_argument("--notebooks", default="notebooks", help="source folder (default: notebooks)")
+    p.add_argument("--out", default="student", help="output folder (default: student)")
+    p.set_defaults(func=_student)
 
     args = parser.parse_args(argv)
     return args.func(args)
