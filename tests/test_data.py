@@ -255,10 +255,13 @@ def test_balsalobre2016_five_smds_repool_to_the_abstract_value():
 
 def test_pooled_holds_every_printed_pooled_row():
     # reviews_reported.csv (shared evidence) has 87 rows: 5 per-study + 82 pooled/subgroup
+    # the reviews of the starting evidence; later reviews are living-evidence rows
+    # (tests/test_living.py), so this is a selection, not "every row of pooled.csv"
+    first = {"balsalobre2016", "llanoslagos2024a", "llanoslagos2024b", "eihara2022",
+             "eihara2024", "wu2024", "denadai2017"}
     pooled = load("pooled")
+    pooled = pooled[pooled.review_id.isin(first)]
     assert len(pooled[pooled.pooled_id != "llanoslagos2024a_total"]) == 82
-    assert set(pooled.review_id) == {"balsalobre2016", "llanoslagos2024a", "llanoslagos2024b",
-                                     "eihara2022", "eihara2024", "wu2024", "denadai2017"}
 
 
 # ----------------------------------------------------------------------- bad input
