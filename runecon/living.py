@@ -9,11 +9,14 @@ its own, ``runecon2026``), so adding a trial never changes what a review's re-an
   run it with and without the living rows to see what the new trials change.
 * :func:`new_evidence` -- the studies published after the reviews' searches and what each
   of them printed (arm-level data that can enter a model, or only percentages / pooled rows).
+* :func:`tipping_point` -- the effect one more trial would need to change a method's
+  verdict (CI excluding 0 or not).
 * :func:`claims_at_stake` -- which claims of ``claims.csv`` the new evidence speaks to, and
   whether any of it changes a pooled estimate (the rule is in the docstring).
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -21,9 +24,8 @@ import pandas as pd
 
 from .errors import ConvergenceError, InputError, TooFewStudiesError
 
-__all__ = ["LIVING_REVIEW", "SEARCH_END_YEAR", "cumulative_by_year", "new_evidence",
-           "write_template", "merge_study",
-           "claims_at_stake"]
+__all__ = ["LIVING_REVIEW", "SEARCH_END_YEAR", "cumulative_by_year", "tipping_point",
+           "new_evidence", "claims_at_stake", "write_template", "merge_study"]
 
 #: review_id of the rows added after the published reviews (a row of studies.csv)
 LIVING_REVIEW = "runecon2026"
@@ -32,6 +34,8 @@ LIVING_REVIEW = "runecon2026"
 #: in a later year is new evidence for their verdicts
 SEARCH_END_YEAR = 2022
 _REVIEWED_BY = ("llanoslagos2024a", "llanoslagos2024b")
+#: grid step (SMD units) of the walk in :func:`tipping_point`
+STEP = 0.1
 
 
 def _model(d):
@@ -184,6 +188,84 @@ def cumulative_by_year(outcome="running_economy", reviews=("llanoslagos2024a", L
              f"{int(c['living'].sum())} effect size(s) from the living rows ({LIVING_REVIEW}).")
     return TableResult(title=f"Cumulative meta-analysis by year ({labels.outcome(outcome)})",
                        table=table, n_failed=failed, notes=notes)
+
+
+def tipping_point(outcome="running_economy", reviews=("llanoslagos2024a", LIVING_REVIEW), *,
+                  protocol="llanoslagos2024a", methods=None, corrected=True, data_dir=None,
+                  bound=3.0, tol=1e-10):
+    """How large would one more trial's effect have to be to change a method's verdict?
+
+    For each method, the pooled model (as :func:`cumulative_by_year`, all years) is refitted
+    with one more effect size in a new cluster, with the median sampling variance of that
+    method's effects (a trial of typical precision), and the new effect ``yi_tip`` at which
+    the upper 95% confidence limit crosses 0 is found: the first crossing met walking from
+    the pooled estimate in steps of :data:`STEP` towards the side that can change the
+    verdict (the limit is not monotone in the new effect: an extreme trial widens the CI
+    both ways), then R's ``uniroot`` algorithm in that bracket (:mod:`runecon._rootfind`). Verdict rule: *improves* when ``ci_ub < 0``
+    (negative = better), else *not shown*. If the verdict is *improves*, one new trial with
+    effect above ``yi_tip`` would make the CI include 0; if *not shown*, one with effect below
+    ``yi_tip`` would make it exclude 0.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per method: ``k``, ``estimate``, ``ci_lb``, ``ci_ub``, ``verdict``,
+        ``vi_new``, ``yi_tip`` (NaN when no effect within ``bound`` of the estimate changes
+        the verdict) and ``note``.
+    """
+    from ._rootfind import r_uniroot
+    from .comparisons import PROTOCOLS, pair_arms
+
+    if protocol not in PROTOCOLS:
+        raise InputError("protocol", f"unknown protocol {protocol!r}; known: {sorted(PROTOCOLS)}")
+    if not (isinstance(bound, (int, float)) and math.isfinite(bound) and bound > 0):
+        raise InputError("bound", f"must be a positive number, got {bound!r}")
+    arms = _arms(outcome, tuple([reviews] if isinstance(reviews, str) else reviews),
+                 corrected, data_dir)
+    if protocol == "llanoslagos2024b":
+        arms = arms[arms["method"] != "submaximal"]
+    c = pair_arms(arms, **PROTOCOLS[protocol])
+    all_methods = list(dict.fromkeys(c["method"]))
+    methods = all_methods if methods is None else ([methods] if isinstance(methods, str)
+                                                   else list(methods))
+    unknown = [m for m in methods if m not in all_methods]
+    if unknown:
+        raise InputError("methods", f"no comparisons of method(s) {unknown}; available: "
+                                    f"{all_methods}")
+    rows = []
+    for m in methods:
+        d = c[c["method"] == m][["yi", "vi", "cluster"]].reset_index(drop=True)
+        fit, _ = _model(d)
+        vi_new = float(np.median(d["vi"]))
+
+        def ub(y, d=d, vi_new=vi_new):
+            e = pd.concat([d, pd.DataFrame({"yi": [y], "vi": [vi_new],
+                                            "cluster": ["(new trial)"]})], ignore_index=True)
+            return float(_model(e)[0].ci_ub)
+
+        verdict = "improves" if fit.ci_ub < 0 else "not shown"
+        # ci_ub is not monotone in the new effect (an extreme trial inflates the
+        # heterogeneity and widens the CI both ways): walk from the pooled estimate towards
+        # the side that can change the verdict, in steps of STEP, to the first sign change,
+        # then solve in that bracket
+        sign = 1.0 if verdict == "improves" else -1.0
+        grid = fit.estimate + sign * STEP * np.arange(int(np.ceil(bound / STEP)) + 1)
+        y, note = np.nan, f"no single trial within {bound:g} of the estimate changes the verdict"
+        f_prev = ub(grid[0])
+        for a, b in zip(grid[:-1], grid[1:]):
+            f_b = ub(b)
+            if np.sign(f_b) != np.sign(f_prev):
+                lo, hi, f_lo, f_hi = (a, b, f_prev, f_b) if a < b else (b, a, f_b, f_prev)
+                y = r_uniroot(ub, lo, hi, tol=tol, f_lower=f_lo, f_upper=f_hi)[0]
+                note = ("one new trial with g above this makes the CI include 0"
+                        if verdict == "improves" else
+                        "one new trial with g below this makes the CI exclude 0")
+                break
+            f_prev = f_b
+        rows.append(dict(method=m, k=fit.k, estimate=float(fit.estimate),
+                         ci_lb=float(fit.ci_lb), ci_ub=float(fit.ci_ub), verdict=verdict,
+                         vi_new=vi_new, yi_tip=float(y), note=note))
+    return pd.DataFrame(rows).set_index("method")
 
 
 def new_evidence(data_dir=None):

@@ -18,7 +18,7 @@ from runecon.comparisons import PROTOCOLS
 from runecon.data import load, validate_paths
 from runecon.errors import InputError
 from runecon.living import (LIVING_REVIEW, claims_at_stake, cumulative_by_year, merge_study,
-                            new_evidence, write_template)
+                            new_evidence, tipping_point, write_template)
 
 HERE = Path(__file__).parent
 REF = json.loads((HERE / "data" / "metafor_cumulative.json").read_text(encoding="utf-8"))
@@ -71,7 +71,14 @@ def published():
     return cumulative_by_year(reviews=PUBLISHED).to_frame()
 
 
-@pytest.mark.parametrize("case", REF["cases"], ids=lambda c: c["name"])
+CUMULATIVE = [c for c in REF["cases"] if c["name"].startswith("cumulative_")]
+TIPPING = [c for c in REF["cases"] if c["name"].startswith("tipping_point_")]
+#: the tipping point is a root of the upper CI limit found to tol 1e-10 by both; the limit
+#: itself agrees to ATOL_METAFOR, its slope in yi is ~0.1-0.3, so the roots agree to ~1e-5
+ATOL_TIP = 1e-4
+
+
+@pytest.mark.parametrize("case", CUMULATIVE, ids=lambda c: c["name"])
 def test_cumulative_equals_metafor_year_by_year(published, case):
     method = case["input"]["method"]
     t = published[(published.method == method) & np.isfinite(published.estimate)]
@@ -80,6 +87,24 @@ def test_cumulative_equals_metafor_year_by_year(published, case):
         assert row.k == ref["k"] and row.model == ref["model"]
         for f in ("estimate", "se", "ci_lb", "ci_ub", "pval"):
             assert row[f] == pytest.approx(ref[f], abs=ATOL_METAFOR), (method, row.year, f)
+
+
+@pytest.fixture(scope="module")
+def tipping():
+    return tipping_point(reviews=PUBLISHED)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", TIPPING, ids=lambda c: c["name"])
+def test_tipping_point_equals_metafor(tipping, case):
+    row, out = tipping.loc[case["input"]["method"]], case["output"]
+    assert row.verdict == out["verdict"]
+    assert row.vi_new == pytest.approx(case["input"]["vi_new"], abs=1e-9)
+    assert row.ci_ub == pytest.approx(out["ci_ub"], abs=ATOL_METAFOR)
+    if out["yi_tip"] is None:
+        assert math.isnan(row.yi_tip)
+    else:
+        assert row.yi_tip == pytest.approx(out["yi_tip"], abs=ATOL_TIP)
 
 
 def test_first_years_with_one_cluster_are_not_fitted(published):
@@ -167,6 +192,7 @@ def test_template_has_the_packaged_headers_and_a_commented_example(tmp_path):
     assert e.value.argument == "folder"
 
 
+@pytest.mark.slow
 def test_add_a_trial_end_to_end(tmp_path):
     write_template(tmp_path / "t")
     _fill(tmp_path / "t")

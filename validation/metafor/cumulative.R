@@ -71,4 +71,43 @@ for (meth in methods) {
     input = list(method = meth, year = dat$year, cluster = dat$cluster),
     output = rows)
 }
+
+# Tipping point (runecon.living.tipping_point): one more effect size in a new cluster with
+# the median vi of the method; the upper 95% limit as a function of its yi; walk from the
+# pooled estimate in steps of 0.1 (up when ci.ub < 0, down otherwise) to 3 away, and
+# uniroot(tol = 1e-10) in the first bracket with a sign change.
+fit_any <- function(s) {
+  if (any(duplicated(s$cluster))) fit_best(s) else rma(yi, vi, data = s, method = "REML", test = "t")
+}
+for (meth in methods) {
+  inp <- mv$cases$input[mv$cases$name == sprintf("llanoslagos2024a_%s_REML_t", meth), ]
+  dat <- data.frame(yi = inp$yi[[1]], vi = inp$vi[[1]], cluster = inp$cluster[[1]],
+                    es_id = inp$es_id[[1]], stringsAsFactors = FALSE)
+  full <- fit_any(dat)
+  vnew <- median(dat$vi)
+  ub <- function(y) {
+    e <- rbind(dat, data.frame(yi = y, vi = vnew, cluster = "(new trial)",
+                               es_id = as.character(nrow(dat) + 1)))
+    num(fit_any(e)$ci.ub)
+  }
+  sgn <- if (full$ci.ub < 0) 1 else -1
+  grid <- num(full$beta) + sgn * 0.1 * (0:30)
+  tip <- NA
+  f_prev <- ub(grid[1])
+  for (i in 2:length(grid)) {
+    f_b <- ub(grid[i])
+    if (sign(f_b) != sign(f_prev)) {
+      tip <- uniroot(ub, sort(grid[(i - 1):i]), tol = 1e-10)$root
+      break
+    }
+    f_prev <- f_b
+  }
+  cases[[length(cases) + 1]] <- list(
+    name = sprintf("tipping_point_llanoslagos2024a_%s", meth),
+    call = "uniroot(function(y) ci.ub of the model with one more effect (y, median(vi)) in a new cluster, tol = 1e-10)",
+    input = list(method = meth, vi_new = vnew, step = 0.1, bound = 3),
+    output = list(estimate = num(full$beta), ci_ub = num(full$ci.ub),
+                  verdict = if (full$ci.ub < 0) "improves" else "not shown",
+                  yi_tip = if (is.na(tip)) NULL else tip))
+}
 write_reference(cases, "metafor_cumulative.json", "validation/metafor/cumulative.R")
