@@ -313,7 +313,8 @@ def claims_at_stake(data_dir=None):
     """Which claims of ``claims.csv`` the new evidence speaks to.
 
     Rule: a claim is *at stake* when a study of :func:`new_evidence` has a row on one of
-    the claim's outcomes (``claims.outcome``, ``;``-separated). Its pooled estimate *can
+    the claim's outcomes (``claims.outcome``, ``;``-separated; ``running_performance``
+    stands for time trials, time to exhaustion and distance tests). Its pooled estimate *can
     change* only if such a study has arm-level data (``enters_model``); otherwise the new
     evidence is reported beside the verdict (percent changes, other reviews' pooled values)
     and the verdict computed from the reviews' data stands.
@@ -323,6 +324,7 @@ def claims_at_stake(data_dir=None):
     pandas.DataFrame
         ``claim_id``, ``outcome``, ``new_studies`` (labels), ``estimate_can_change``.
     """
+    from ._armdata import OUTCOME_ALIASES
     from .data import load
 
     cl = load("claims", data_dir=data_dir)
@@ -330,6 +332,7 @@ def claims_at_stake(data_dir=None):
     rows = []
     for _, c in cl.iterrows():
         outs = {x.strip() for x in str(c["outcome"]).split(";") if x.strip()}
+        outs |= {a for o in list(outs) for a in OUTCOME_ALIASES.get(o, ())}
         hit = ne[ne["outcomes"].map(lambda s: bool(outs & {x.strip() for x in s.split(",")}))]
         if len(hit):
             rows.append(dict(claim_id=c["claim_id"], outcome=";".join(sorted(outs)),

@@ -132,6 +132,8 @@ def test_new_evidence_rule():
 def test_claims_at_stake_cannot_change_an_estimate_yet():
     c = claims_at_stake().set_index("claim_id")
     assert "C01" in c.index and "Zanini 2025" in c.loc["C01", "new_studies"]
+    # C11 names running performance: Zanini's time to exhaustion counts
+    assert "Zanini 2025" in c.loc["C11", "new_studies"]
     assert not c.estimate_can_change.any()
 
 
