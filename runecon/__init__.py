@@ -31,9 +31,12 @@ from .smallstudy import (FunnelData, PetPeeseResult, RegtestResult, TrimfillResu
 from . import explorer
 from . import labels
 from .claims import ClaimsLedger, claims_ledger
+from . import living
+from .living import cumulative_by_year
 
 #: submodules that are part of the public API (others are implementation detail)
-_PUBLIC_MODULES = {"errors", "physiology", "plots", "style", "figures", "explorer", "savefig", "labels"}
+_PUBLIC_MODULES = {"errors", "physiology", "plots", "style", "figures", "explorer", "savefig", "labels",
+                   "living"}
 #: the plotting side is imported on first use (``runecon.plots``...), so that the statistics can
 #: be used, and are tested, without matplotlib being imported at all
 _LAZY_MODULES = ("figures", "plots", "savefig", "style", "simulate", "book")

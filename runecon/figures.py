@@ -824,3 +824,69 @@ def methods_network(fig):
         + (", but every trial had a control arm, so indirect evidence comes only from "
            "multi-arm trials and the test has little power." if all_ref else "."))
     return out
+
+
+# ----------------------------------------------------------------------------- living evidence
+#: y range of the cumulative-evidence panels (the CI of the first combined studies spans
+#: -5.7 to 2.2 and would flatten every other line)
+YLIM_CUMULATIVE = (-2.5, 1.0)
+
+
+@figure("cumulative_evidence", "How the pooled effect of each training method on running "
+        "economy moved as trials were published: cumulative meta-analysis by publication year "
+        "of the Llanos-Lagos 2024a effect sizes (review protocol; " + GROUP_MODEL + "), solid "
+        "line and band = estimate and 95% CI with the studies published up to that year; "
+        "dashed = with the trials added since (data/ rows with review_id runecon2026), drawn "
+        "only where they change the estimate. Negative = better economy; bands wider than the "
+        "axis (the first years of combined training) are cut at its limits.",
+        [LLANOS_A, "data/outcomes.csv (review_id llanoslagos2024a, runecon2026)",
+         "data/studies.csv (year)", "Lau J et al. (1992) N Engl J Med 327:248-254, "
+         "doi:10.1056/NEJM199207233270406"], width="double", height=2.8)
+def cumulative_evidence(fig):
+    from . import labels
+    from .living import LIVING_REVIEW, cumulative_by_year, new_evidence
+
+    before = cumulative_by_year(reviews=("llanoslagos2024a",))
+    after = cumulative_by_year(reviews=("llanoslagos2024a", LIVING_REVIEW))
+    order = [m for m in ("high_load", "combined", "plyometric", "submaximal", "isometric")
+             if m in set(before.to_frame()["method"])]
+    axes = fig.subplots(1, len(order), sharey=True, sharex=True)
+    for i, (ax, m) in enumerate(zip(np.atleast_1d(axes), order)):
+        plots.cumulative_evidence(before, ax, living=after, methods=[m],
+                                  ylabel="Hedges g (running economy)" if i == 0 else "")
+        ax.set_title(labels.method(m), fontsize="medium")
+        ax.set_xlabel("")
+    ax.set_ylim(YLIM_CUMULATIVE)
+    fig.supxlabel("Publication year (studies up to and including)", fontsize="small")
+
+    def last(t):
+        t = t.to_frame()
+        t = t[np.isfinite(t["estimate"].to_numpy(float))]
+        return {m: dict({c: int(d[c].iloc[-1]) for c in ("year", "k", "n_clusters",
+                                                          "n_studies", "n_living")},
+                        **{c: float(d[c].iloc[-1]) for c in ("estimate", "ci_lb", "ci_ub",
+                                                              "pval")})
+                for m, d in t.groupby("method", sort=False)}
+
+    b, a = last(before), last(after)
+    changed = [m for m in b if not np.isclose(a[m]["estimate"], b[m]["estimate"], atol=1e-12)
+               or a[m]["k"] != b[m]["k"]] + [m for m in a if m not in b]
+    new = new_evidence()
+    trials = new[new["design"].str.contains("controlled trial")]
+    entering = list(trials.loc[trials["enters_model"], "label"])
+    summary = "; ".join(f"{labels.method(m).lower()} {a[m]['estimate']:.2f} "
+                        f"[{a[m]['ci_lb']:.2f}, {a[m]['ci_ub']:.2f}]" for m in a)
+    if changed:
+        verb = (f"changed the pooled effect of {', '.join(labels.method(m).lower() for m in changed)}"
+                f" (now {summary})")
+    else:
+        verb = f"left every method's pooled effect as it was ({summary})"
+    sentence = (f"The {len(trials)} controlled trial(s) published after the Llanos-Lagos 2024a "
+                f"search (to November 2022) and in the data package {verb}; "
+                f"{len(trials) - len(entering)} of them printed no arm-level means and SDs that "
+                f"could enter the three-level model (Llanos-Lagos et al. 2024, Sports Med, "
+                f"doi:10.1007/s40279-023-01978-y).")
+    return {"before": b, "after": a, "changed": changed,
+            "new_trials": list(trials["label"]), "new_trials_in_model": entering,
+            "new_reviews": list(new.loc[new["design"].str.contains("review"), "label"]),
+            "sentence": sentence}

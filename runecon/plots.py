@@ -882,3 +882,80 @@ def network_graph(result, ax=None, *, labels=None, node_scale=1.0):
 
 
 __all__.append("network_graph")
+
+
+def cumulative_evidence(table, ax=None, *, living=None, methods=None,
+                        ylabel="Cumulative pooled estimate", refline=0.0, band=True):
+    """How a pooled estimate per method moved as studies were published.
+
+    Parameters
+    ----------
+    table : TableResult or DataFrame
+        :func:`runecon.living.cumulative_by_year` output (``method``, ``year``,
+        ``estimate``, ``ci_lb``, ``ci_ub``); one line per method, a step at each year a
+        study was added (held to the end of the last year), the 95% CI as a band.
+    living : TableResult or DataFrame, optional
+        The same with the living rows: drawn dashed from the first year where it differs
+        from ``table`` (nothing is drawn when it never differs).
+    methods : sequence of str, optional
+        Methods to draw (default: those of ``table``, in its order). With several methods
+        each line is labelled at its end.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Artists labelled ``"method:<code>"``, ``"ci:<code>"`` and ``"living:<code>"``.
+    """
+    from . import labels as _labels
+
+    ax = _ax(ax)
+    need = {"method", "year", "estimate", "ci_lb", "ci_ub"}
+
+    def frame(x, argument):
+        t = x.to_frame() if hasattr(x, "to_frame") else pd.DataFrame(x)
+        if not need <= set(t.columns):
+            raise InputError(argument, f"needs columns {sorted(need)} (cumulative_by_year "
+                                       "output)")
+        return t
+
+    def steps(d, col):
+        x = np.append(d["year"].to_numpy(float), float(d["year"].iloc[-1]) + 1)
+        y = d[col].to_numpy(float)
+        return x, np.append(y, y[-1])
+
+    t = frame(table, "table")
+    lv = frame(living, "living") if living is not None else None
+    methods = list(dict.fromkeys(t["method"])) if methods is None else list(methods)
+    for i, m in enumerate(methods):
+        d = t[(t["method"] == m) & np.isfinite(t["estimate"].to_numpy(float))]
+        if d.empty:
+            continue
+        color = CYCLE[i % len(CYCLE)] if len(methods) > 1 else POOLED_COLOR
+        x, y = steps(d, "estimate")
+        ax.step(x, y, where="post", color=color, lw=1.1, label=f"method:{m}")
+        ax.plot(x[:-1], y[:-1], "o", ms=2.5, color=color)
+        if band:
+            ax.fill_between(x, steps(d, "ci_lb")[1], steps(d, "ci_ub")[1], step="post",
+                            color=color, alpha=0.15, lw=0, label=f"ci:{m}")
+        if len(methods) > 1:
+            ax.annotate(_labels.method(m), (x[-1], y[-1]), xytext=(3, 0),
+                        textcoords="offset points", fontsize="small", color=color,
+                        va="center")
+        if lv is not None:
+            e = lv[(lv["method"] == m) & np.isfinite(lv["estimate"].to_numpy(float))]
+            base = d.set_index("year")["estimate"]
+            differs = [yr for yr, v in zip(e["year"], e["estimate"])
+                       if yr not in base.index or not np.isclose(v, base[yr], atol=1e-12)]
+            if differs:
+                e = e[e["year"] >= min(differs)]
+                xe, ye = steps(e, "estimate")
+                ax.step(xe, ye, where="post", color=color, lw=1.1, ls="--",
+                        label=f"living:{m}")
+    if refline is not None:
+        ax.axhline(refline, color=_GREY, lw=0.6, ls="--", zorder=0)
+    ax.set_xlabel("Publication year")
+    ax.set_ylabel(ylabel)
+    return ax
+
+
+__all__.append("cumulative_evidence")

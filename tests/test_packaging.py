@@ -142,8 +142,8 @@ def test_wheel_installs_and_runs_from_another_folder(tmp_path):
             "print(len(names))\n") % venv
     load = subprocess.run([str(vpy), "-c", code], cwd=elsewhere, env=env, **run)
     assert load.returncode == 0, load.stdout + load.stderr
-    assert int(load.stdout.split()[-1]) == len([r for r in data_files
-                                                if r.endswith(".csv") and r.count("/") == 1])
+    assert int(load.stdout.split()[-1]) == len({r for r in data_files
+                                                if r.endswith(".csv") and r.count("/") == 1})
     fig = subprocess.run([str(venv / "bin" / "runecon"), "figures", "--only", "storen",
                           "--format", "png", "--out", "out"], cwd=elsewhere, env=env, **run)
     assert fig.returncode == 0, fig.stdout + fig.stderr
