@@ -86,10 +86,14 @@ already), no CI in the data, inconsistency (I² ≥ 50 %, or a 95 % prediction i
 includes zero when the CI does not), indirectness (the part's ``indirect`` reason) and
 small-study effects (Egger's regression test, :func:`runecon.regtest`, p < 0.10 when k ≥ 10
 effects; the effects treated as independent, as in the funnel_methods figure), and, for a
-network estimate, incoherence (the random-effects design-by-treatment interaction test of the
-network, or the node-split of the pair where it has direct and indirect evidence, p < 0.10:
-tests of inconsistency have little power, the Cochrane Handbook's 0.10 for heterogeneity;
-Brignardello-Petersen R et al. 2018, J Clin Epidemiol 93:36, doi:10.1016/j.jclinepi.2017.10.005).
+network estimate, incoherence: the node-split of the pair (direct vs indirect evidence,
+p < 0.10) where the pair has both; for a pair that rests on indirect evidence only, the
+network's design-by-treatment interaction test (random effects, p < 0.10), the only check of
+the loops the estimate passes through; a pair with direct evidence only has no incoherence
+to assess (a global test does not show incoherence at the level of one pair:
+Brignardello-Petersen R et al. 2018, J Clin Epidemiol 93:36,
+doi:10.1016/j.jclinepi.2017.10.005; 0.10 because tests of inconsistency have little power,
+as the Cochrane Handbook's level for heterogeneity).
 A network contrast of two treatments that no trial compared head to head is indirect (verdict
 at best "partly supported", one level down). Its inconsistency uses the network's I² and a
 prediction interval estimate ± z·√(se² + τ²). The SWC of an SMD applies only to SMDs
@@ -700,9 +704,10 @@ def network_judgement(net, treat1, treat2):
         as the network's prediction intervals), ``I2`` (the network's, %), ``direct``
         (trials comparing the two head to head), ``indirect`` (the reason when there are
         none: the contrast rests on indirect evidence only), ``incoherence`` (the reason
-        when the design-by-treatment test of the network (random effects; common effect
-        for "FE") or the pair's node-split has p < ``INCOHERENCE_ALPHA``; "" otherwise),
-        ``model`` (text).
+        when the incoherence test that applies has p < ``INCOHERENCE_ALPHA``, "" otherwise:
+        the pair's node-split when it has direct and indirect evidence; the design-by-treatment
+        test of the network (random effects; between designs for "FE") when it has indirect
+        evidence only; none when it has direct evidence only), ``model`` (text).
     """
     from scipy import stats
 
@@ -710,36 +715,43 @@ def network_judgement(net, treat1, treat2):
     z = float(stats.norm.ppf(0.5 + net.level / 200.0))
     tau2 = net.tau2 if np.isfinite(net.tau2) else 0.0
     half = z * math.sqrt(c["se"] ** 2 + tau2)
+    pair = {treat1, treat2}
     e = net.edges
-    direct = int(e.loc[((e["treat1"] == treat1) & (e["treat2"] == treat2))
-                       | ((e["treat1"] == treat2) & (e["treat2"] == treat1)), "k"].sum())
+    direct = int(e.loc[[{a, b} == pair for a, b in zip(e["treat1"], e["treat2"])], "k"].sum())
     ns = net.nodesplit
-    ns = ns[((ns["treat1"] == treat1) & (ns["treat2"] == treat2))
-            | ((ns["treat1"] == treat2) & (ns["treat2"] == treat1))]
+    ns = ns[[{a, b} == pair for a, b in zip(ns["treat1"], ns["treat2"])]]
     inc = net.inconsistency
-    glob_q, glob_p = ((inc["Q_inc"], inc["pval_inc"]) if net.method != "FE"
-                      else (inc["Q_between"], inc["pval_between"]))
-    flags = []
-    if np.isfinite(glob_p) and glob_p < INCOHERENCE_ALPHA:
-        flags.append(f"design-by-treatment interaction Q = {glob_q:.2f} "
-                     f"(df {inc['df_inc']}), p = {glob_p:.2g}")
-    split_txt = ""
+    glob = ((inc["Q_inc"], inc["df_inc"], inc["pval_inc"]) if net.method != "FE"
+            else (inc["Q_between"], inc["df_between"], inc["pval_between"]))
+    glob_txt = (f"design-by-treatment interaction Q = {glob[0]:.2f} (df {glob[1]}), "
+                f"p = {glob[2]:.2g}")
+    incoherence = ""
     if len(ns):
         sp = float(ns["pval"].iloc[0])
-        split_txt = f"; node-split direct vs indirect p = {sp:.2g}"
+        evidence = f"{direct} trial{'s' if direct != 1 else ''} head to head and indirect evidence"
+        test_txt = (f"node-split direct {_m(float(ns['direct'].iloc[0]))} vs indirect "
+                    f"{_m(float(ns['indirect'].iloc[0]))}, p = {sp:.2g}")
         if sp < INCOHERENCE_ALPHA:
-            flags.append(f"node-split direct vs indirect p = {sp:.2g}")
+            incoherence = test_txt
+    elif direct:
+        evidence = (f"{direct} trial{'s' if direct != 1 else ''} head to head, no independent "
+                    "indirect evidence")
+        test_txt = "no incoherence to assess"
+    else:
+        evidence = "no trial head to head: indirect evidence only"
+        test_txt = glob_txt
+        if np.isfinite(glob[2]) and glob[2] < INCOHERENCE_ALPHA:
+            incoherence = glob_txt + " (the pair rests on indirect evidence only)"
     who = f"{labels.method(treat1)} and {labels.method(treat2)}"
     indirect = ("" if direct else f"no trial compared {who.lower()} head to head: the network "
                 "estimate rests on indirect evidence only")
-    model = (f"{_NETWORK_MODEL[net.method]} network meta-analysis, {labels.method(treat1)} minus "
-             f"{labels.method(treat2)} ({direct} trial{'s' if direct != 1 else ''} head to head"
-             f"{', plus indirect evidence' if direct else ''}; {net.k} trials, "
-             f"{len(net.treatments)} treatments, {len(net.multiarm)} multi-arm trials); "
-             f"τ² = {net.tau2:.3g}, design-by-treatment p = {glob_p:.2g}{split_txt}")
+    model = (f"{_NETWORK_MODEL[net.method]} network meta-analysis, {labels.method(treat1)} "
+             f"minus {labels.method(treat2)} ({evidence}; {net.k} trials, "
+             f"{len(net.treatments)} treatments, {len(net.multiarm)} multi-arm trials; "
+             f"τ² = {net.tau2:.3g}); {test_txt}")
     return dict(estimate=c["estimate"], ci_lb=c["ci_lb"], ci_ub=c["ci_ub"],
                 pi_lb=c["estimate"] - half, pi_ub=c["estimate"] + half, I2=float(net.I2),
-                direct=direct, indirect=indirect, incoherence="; ".join(flags), model=model)
+                direct=direct, indirect=indirect, incoherence=incoherence, model=model)
 
 
 _NETWORK_MODEL = {"REML": "random-effects (REML)", "DL": "random-effects (moment estimator)",

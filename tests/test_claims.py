@@ -413,13 +413,15 @@ def test_a_supported_check_does_not_change_the_verdict(monkeypatch):
 
 
 # ----------------------------------------------------------------------- network contrasts
-def _net(yi_ac):
-    """Constructed network: two A-B, two B-C and (if yi_ac is not None) two A-C trials,
-    contrasts treat1 minus treat2 with variance 0.04; common effect."""
+def _net(yi_ac, with_d=False):
+    """Constructed network: two A-B, two B-C and (if yi_ac is not None) two A-C trials, and
+    (with_d) two D-A trials; contrasts treat1 minus treat2, variance 0.04; common effect."""
     rows = [("s1", "B", "A", -0.5), ("s2", "B", "A", -0.5), ("s3", "C", "B", -0.5),
             ("s4", "C", "B", -0.5)]
     if yi_ac is not None:
         rows += [("s5", "C", "A", yi_ac), ("s6", "C", "A", yi_ac)]
+    if with_d:
+        rows += [("s7", "D", "A", -0.2), ("s8", "D", "A", -0.2)]
     d = pd.DataFrame(rows, columns=["study", "treat1", "treat2", "yi"]).assign(vi=0.04)
     return runecon.netmeta(d, study="study", treat1="treat1", treat2="treat2", yi="yi",
                            vi="vi", reference="A", method="FE")
@@ -439,17 +441,22 @@ def test_network_contrast_without_a_head_to_head_trial_is_indirect():
     assert d["direct"] == 2 and d["indirect"] == ""
 
 
-def test_network_incoherence_flags_a_loop_that_disagrees():
+def test_network_incoherence_uses_the_test_that_applies_to_the_pair():
     # consistent loop: direct A-C -1.0 = indirect -0.5 + -0.5 -> nothing to flag
-    ok = network_judgement(_net(-1.0), "C", "A")
+    ok = network_judgement(_net(-1.0, with_d=True), "C", "A")
     assert ok["direct"] == 2 and ok["incoherence"] == ""
     # direct A-C +1.0 against indirect -1.0: difference 2.0 with se sqrt(0.02 + 0.04) = 0.245,
-    # z = 8.2: both the between-design Q and the node-split have p far below 0.10
-    bad = network_judgement(_net(1.0), "C", "A")
-    assert "design-by-treatment" in bad["incoherence"] and "node-split" in bad["incoherence"]
-    g, why = grade(ci_lb=bad["ci_lb"], ci_ub=bad["ci_ub"], expected_sign="-", swc=SWC, k=6,
-                   n=400, incoherence=bad["incoherence"])
-    assert any(w.startswith("incoherence: ") for w in why)
+    # z = 8.2, p far below 0.10
+    bad = _net(1.0, with_d=True)
+    ca = network_judgement(bad, "C", "A")           # direct and indirect: the node-split
+    assert ca["incoherence"].startswith("node-split")
+    dc = network_judgement(bad, "D", "C")           # indirect only: the global test
+    assert dc["direct"] == 0 and dc["incoherence"].startswith("design-by-treatment")
+    da = network_judgement(bad, "D", "A")           # direct only (D is a leaf): nothing
+    assert da["direct"] == 2 and da["incoherence"] == ""
+    g, why = grade(ci_lb=ca["ci_lb"], ci_ub=ca["ci_ub"], expected_sign="-", swc=SWC, k=6,
+                   n=400, incoherence=ca["incoherence"])
+    assert any(w.startswith("incoherence: node-split") for w in why)
 
 
 # ----------------------------------------------------------------------- C05, C06, C07 numbers
