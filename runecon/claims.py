@@ -126,7 +126,8 @@ from . import labels
 from .errors import InputError
 
 __all__ = ["claims_ledger", "ClaimsLedger", "judge", "combine", "grade", "re_pct_from_smd",
-           "register_part_function", "PART_FUNCTIONS", "VERDICTS", "CERTAINTY"]
+           "register_part_function", "network_judgement", "PART_FUNCTIONS", "VERDICTS",
+           "CERTAINTY"]
 
 #: The verdict vocabulary, strongest support first.
 VERDICTS = ("supported", "partly supported", "inconclusive", "not supported", "contradicted",
@@ -1110,8 +1111,9 @@ def claims_ledger(data_dir=None) -> ClaimsLedger:
     ClaimsLedger
         ``to_frame()``: one row per claim with ``claim_id, claim, article, outcome,
         direction, evidence`` (the data rows used), ``lead_part, scale, estimate, ci_lb,
-        ci_ub, pi_lb, pi_ub`` (the first part with a number), ``verdict, certainty,
-        reasons, sentence``; ``parts``: one row per part with its numbers and judgement.
+        ci_ub, pi_lb, pi_ub`` (the first verdict part with a number), ``verdict, certainty``
+        (from the verdict parts), ``reasons, sentence`` (every part, checks marked);
+        ``parts``: one row per part with its ``role``, numbers and judgement.
 
     Notes
     -----
