@@ -65,7 +65,8 @@ claim's verdict and certainty. The order, fixed before looking at the numbers:
    centred within each training group: the same runners at several speeds) leads; the
    between-group slope (confounded with everything else that differs between studies) is
    printed in the part's model text. The contrast of within slopes between two methods is a
-   part of its own where the claim is about a difference between methods.
+   part of its own where the claim is about a difference between methods; it is indirect (a
+   comparison across trials) unless every trial behind it trained both methods.
 
 The claim's ``estimate``/``ci_lb``/``ci_ub``/``pi_*`` (``lead_part``) are those of the first
 verdict part with a number, in the file's order.
@@ -653,13 +654,15 @@ def _speed_within(part, ctx):
     """The within-group speed slope of one method (``contrast`` empty), or the difference of
     within-group slopes ``method`` minus ``contrast`` (:func:`runecon.speed_slopes`: speed
     centred within each training group, three-level REML, t-tests). The between-group slope
-    is reported in the model text."""
+    is reported in the model text. The difference of two methods' slopes is indirect
+    (a comparison across trials) unless every trial behind it trained both methods."""
     review = _review(part)
     m, other = part["method"], str(part.get("contrast", "") or "")
     res = ctx.speed(part["outcome"], review, (m,) + ((other,) if other else ()),
                     (other, m) if other else None)
     t = res.table.set_index("method")
     d = res.data[res.data["method"].isin([m] + ([other] if other else []))]
+    indirect = ""
     if other:
         c = res.contrast
         if c is None:
@@ -669,6 +672,13 @@ def _speed_within(part, ctx):
                  f"{labels.method(other)} (one three-level REML model, t-tests, "
                  f"{c['groups']} training groups); "
                  + "; ".join(_between_text(t.loc[x], labels.method(x)) for x in (m, other)))
+        # each slope is within groups, but the methods differ between trials unless every
+        # trial trained both: then the difference of slopes is a comparison across trials
+        both = int((d.groupby("study_id")["method"].nunique() > 1).sum())
+        k = int(d["study_id"].nunique())
+        if both < k:
+            indirect = (f"{both} of {k} trials trained both methods: the difference of the "
+                        "slopes is a comparison across trials")
     else:
         r = t.loc[m]
         if not np.isfinite(r["within_estimate"]):
@@ -679,7 +689,8 @@ def _speed_within(part, ctx):
                  f"three-level REML, t-tests); " + _between_text(r, ""))
     return dict(estimate=float(est), ci_lb=float(lo), ci_ub=float(hi),
                 k=int(d["study_id"].nunique()), k_es=len(d), n=_participants(d),
-                model=model, evidence=_ids(d), source=labels.study(review) + " data")
+                model=model, evidence=_ids(d), source=labels.study(review) + " data",
+                indirect=indirect)
 
 
 def _between_text(r, who):

@@ -488,6 +488,11 @@ def test_c05_parts_are_the_within_group_speed_slopes(parts, slopes):
     r = parts.loc["C05d"]
     assert [r["estimate"], r["ci_lb"], r["ci_ub"]] == pytest.approx(
         [c["estimate"], c["ci_lb"], c["ci_ub"]], abs=LEDGER_TOL)
+    # the methods' slopes come from trials that trained one of them: a comparison across
+    # trials (indirect) unless every trial trained both
+    d = slopes.data[slopes.data["method"].isin(["high_load", "plyometric"])]
+    both = int((d.groupby("study_id")["method"].nunique() > 1).sum())
+    assert (r["indirect"] != "") == (both < d["study_id"].nunique())
     # the rule: each CI includes zero -> inconclusive; within_trial starts moderate, -1 for
     # crossing zero -> low
     for pid in ("C05a", "C05b", "C05d"):
