@@ -99,7 +99,8 @@ A network contrast of two treatments that no trial compared head to head is indi
 at best "partly supported", one level down). Its inconsistency uses the network's I² and a
 prediction interval estimate ± z·√(se² + τ²). The SWC of an SMD applies only to SMDs
 standardised by a between-runner SD (post-test, or the pre-test SD of the network's effects);
-for others it is "not applicable". Risk of bias is "not assessed" (no review in the package prints it per result).
+for others it is "not applicable". Risk of bias is "not assessed" (no review in the package
+prints it per result).
 Grades: high · moderate · low · very low (Guyatt GH et al. 2008, BMJ 336:924,
 doi:10.1136/bmj.39489.470347.AD). A claim's certainty is the lowest of its parts that have
 evidence.
@@ -1089,8 +1090,9 @@ def _ledger_cached(data_dir, version):
         lead = ps[np.isfinite(ps["estimate"].astype(float))]
         lead = lead.iloc[0] if len(lead) else ps.iloc[0]
         reasons = "; ".join(
-            f"{r['part_id']}{' (' + r['role'] + ', not in the verdict)' if r['role'] != 'verdict' else ''}"
-            f": {r['verdict']} ({r['verdict_reason']})"
+            r["part_id"]
+            + (f" ({r['role']}, not in the verdict)" if r["role"] != "verdict" else "")
+            + f": {r['verdict']} ({r['verdict_reason']})"
             + (f", certainty {r['certainty']}: {r['certainty_reasons']}" if r["certainty"] else "")
             + (f"; model: {r['model']}" if r["how"] == "function" and r["model"] else "")
             for _, r in allp.iterrows())
