@@ -280,7 +280,8 @@ def test_every_claim_has_parts_and_every_part_resolves(ledger):
             if table == "pooled":
                 assert key in pooled, (p["part_id"], ref)
     computed = ledger.parts.set_index("part_id")
-    has_numbers = parts[parts["how"].isin(["pooled", "refit", "contrast", "trial", "change"])]
+    has_numbers = parts[parts["how"].isin(["pooled", "refit", "contrast", "trial", "change",
+                                         "function"])]
     # every computed part with a printed number got one (Eihara 2024's r is not printed)
     missing = [pid for pid in has_numbers["part_id"]
                if not np.isfinite(computed.loc[pid, "estimate"]) and pid != "C08a"]
