@@ -457,3 +457,13 @@ def test_network_and_cumulative_sentences_use_readers_numbers(built):
     s = json.loads((a / "methods_network.json").read_text(encoding="utf-8"))
     best = min(s["numbers"]["running_economy"]["estimates"], key=lambda r: r["estimate"])
     assert f"SMD {labels.num(best['estimate'])}, 95% CI {labels.num(best['ci_lb'])}" in s["sentence"]
+
+
+def test_readme_lists_every_figure():
+    """The README's list of article figures names every registered figure."""
+    from pathlib import Path
+
+    readme = (Path(figures.__file__).resolve().parents[1] / "README.md").read_text(
+        encoding="utf-8")
+    section = readme.split("All article figures", 1)[1].split("##", 1)[0]
+    assert not [n for n in figures.REGISTRY if f"`{n}`" not in section]
