@@ -485,6 +485,44 @@ def training_dose(fig):
             "per_10_sessions": {"estimate": per10[0], "ci_lb": per10[1], "ci_ub": per10[2]}}
 
 
+def _speed_contrast_verdict(lb, ub):
+    """What the CI of "plyometric minus high-load within-group speed slope" says about the
+    claim that plyometric training helps more at low speeds and heavy training at high
+    speeds (which expects the difference above zero): support when the CI lies above 0,
+    the other way when below, else the data cannot tell (absence of evidence is not
+    evidence of absence: Altman DG, Bland JM (1995) BMJ 311:485,
+    doi:10.1136/bmj.311.7003.485)."""
+    claim = ("plyometric training helps more at low speeds and heavy training at high "
+             "speeds")
+    if lb > 0:
+        return f"the data support the claim that {claim}"
+    if ub < 0:
+        return f"the data point the other way from the claim that {claim}"
+    return (f"its 95% CI includes zero, so these data cannot tell whether {claim} (which is "
+            "not evidence that speed makes no difference)")
+
+
+def _ratio_verdict(lb, ub):
+    """A risk ratio's 95% CI in words: wholly below 1 -> "fewer injuries", above 1 ->
+    "more injuries", else "no clear difference"."""
+    if ub < 1:
+        return "fewer injuries"
+    if lb > 1:
+        return "more injuries"
+    return "no clear difference"
+
+
+def _z_verdict(z, p_printed, alpha=0.05):
+    """A printed z and p-value in words, by the two-sided test at ``alpha``: p (or the
+    bound "<0.001") below alpha -> "fewer injuries" for z < 0, "more injuries" for z > 0;
+    else "no clear difference". A z carries no size of effect."""
+    t = str(p_printed).strip()
+    clear = _p_bound(t) < alpha and not t.startswith(">")
+    if not clear:
+        return "no clear difference"
+    return "fewer injuries" if z < 0 else "more injuries"
+
+
 #: methods of the speed-by-method figure, in the order of the methods figure
 SPEED_METHODS = ("high_load", "combined", "plyometric", "submaximal", "isometric")
 
@@ -518,16 +556,7 @@ def speed_method(fig):
     def slope(r, part="within"):
         return words.ci(r[f"{part}_estimate"], r[f"{part}_ci_lb"], r[f"{part}_ci_ub"])
 
-    if c["ci_lb"] > 0:
-        verdict = ("the data support the claim that plyometric training helps more at low "
-                   "speeds and heavy training at high speeds")
-    elif c["ci_ub"] < 0:
-        verdict = ("the data point the other way from the claim that plyometric training "
-                   "helps more at low speeds and heavy training at high speeds")
-    else:
-        verdict = ("its 95% CI includes zero, so these data cannot tell whether plyometric "
-                   "training helps more at low speeds and heavy training at high speeds "
-                   "(which is not evidence that speed makes no difference)")
+    verdict = _speed_contrast_verdict(c["ci_lb"], c["ci_ub"])
     sentence = (
         f"When the same runners were tested 1 km/h faster, the effect on running economy "
         f"changed by {slope(pl)} (Hedges g; positive = smaller benefit at higher speed) after "
@@ -610,17 +639,10 @@ def injury(fig):
            "pooled_id": r.pooled_id} for r in wu.itertuples()]
 
     def ratio_words(r):
-        if r["ci_ub"] < 1:
-            return "fewer injuries"
-        if r["ci_lb"] > 1:
-            return "more injuries"
-        return "no clear difference"
+        return _ratio_verdict(r["ci_lb"], r["ci_ub"])
 
     def z_words(r):
-        p_ = _p_bound(r["p_printed"])
-        clear = p_ < 0.05 and not str(r["p_printed"]).strip().startswith(">")
-        return ("fewer injuries" if clear and r["z"] < 0 else "more injuries" if clear
-                else "no clear difference")
+        return _z_verdict(r["z"], r["p_printed"])
 
     parts_a = " and ".join(f"{words.ci(r['estimate'], r['ci_lb'], r['ci_ub'], 3)} with "
                            f"{programme(r['subgroup']).lower()} programmes ({ratio_words(r)})"

@@ -467,3 +467,21 @@ def test_readme_lists_every_figure():
         encoding="utf-8")
     section = readme.split("All article figures", 1)[1].split("##", 1)[0]
     assert not [n for n in figures.REGISTRY if f"`{n}`" not in section]
+
+
+def test_verdict_rules():
+    """The words of the speed_method and injury sentences, by their rules (hand cases)."""
+    v = figures._speed_contrast_verdict
+    assert v(0.01, 0.4).startswith("the data support")
+    assert v(-0.4, -0.01).startswith("the data point the other way")
+    assert "cannot tell" in v(-0.10, 0.37) and "not evidence" in v(-0.10, 0.37)
+    r = figures._ratio_verdict
+    assert (r(0.207, 0.480), r(0.846, 1.095), r(1.1, 1.9)) == (
+        "fewer injuries", "no clear difference", "more injuries")
+    z = figures._z_verdict
+    # Wu 2024 abstract: z = -1.60, p = 0.110; z = -3.75, p < 0.001
+    assert z(-1.60, "0.110") == "no clear difference"
+    assert z(-3.75, "<0.001") == "fewer injuries"
+    assert z(2.5, "0.012") == "more injuries"
+    assert z(-2.0, ">0.05") == "no clear difference"
+    assert figures._p_text("<0.001") == "p < 0.001" and figures._p_text("0.110") == "p = 0.110"
