@@ -973,7 +973,8 @@ def methods_network(fig):
         est = res.estimates.sort_values("estimate", kind="stable")
         names = [labels.method(t) for t in est["treatment"]]
         ax = plots.intervals(names, est["estimate"], est["ci_lb"], est["ci_ub"], axes[row, 1],
-                             xlabel=f"SMD vs control ({labels.outcome(outcome).lower()})")
+                             xlabel=f"SMD vs control, {labels.outcome(outcome).lower()} "
+                                    "(negative = better)", favours=FAVOURS)
         yy = -np.arange(len(est), dtype=float)
         for y, lb, ub in zip(yy, est["pi_lb"], est["pi_ub"]):
             ax.plot([lb, ub], [y, y], color="0.6", lw=0.5, zorder=0)
@@ -1041,7 +1042,8 @@ def cumulative_evidence(fig):
     axes = fig.subplots(1, len(order), sharey=True, sharex=True)
     for i, (ax, m) in enumerate(zip(np.atleast_1d(axes), order)):
         plots.cumulative_evidence(before, ax, living=after, methods=[m],
-                                  ylabel="Hedges g (running economy)" if i == 0 else "")
+                                  ylabel="Hedges g, running economy\n(negative = better)"
+                                  if i == 0 else "")
         ax.set_title(labels.method(m), fontsize="medium")
         ax.set_xlabel("")
     ax.set_ylim(YLIM_CUMULATIVE)

@@ -871,9 +871,12 @@ def network_graph(result, ax=None, *, labels=None, node_scale=1.0):
     xy = np.array([pos[t] for t in nodes["treatment"]])
     ax.scatter(xy[:, 0], xy[:, 1], s=area, color=POOLED_COLOR, zorder=2, label="nodes")
     for t, (x, y) in pos.items():
-        up = y >= -1e-9
-        ax.text(x, y + (0.16 if up else -0.16), name(t), ha="center",
-                va="bottom" if up else "top", fontsize=7, zorder=4)
+        # outward from the circle's centre, clear of the edges that meet at the node
+        ha = "left" if x > 0.3 else "right" if x < -0.3 else "center"
+        va = "bottom" if y > 0.3 else "top" if y < -0.3 else "center"
+        ax.annotate(name(t), (x, y), xytext=(7 * np.sign(round(x, 6)) if ha != "center" else 0,
+                                             7 * np.sign(round(y, 6)) if va != "center" else 0),
+                    textcoords="offset points", ha=ha, va=va, fontsize=7, zorder=4)
     ax.set_xlim(-1.6, 1.6)
     ax.set_ylim(-1.4, 1.4)
     ax.set_aspect("equal")
