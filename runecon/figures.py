@@ -551,6 +551,9 @@ def speed_method(fig):
     plots.speed_slopes(res, ax)
     t = res.table.set_index("method")
     c = res.contrast
+    if c is None or not np.isfinite(t.loc[["plyometric", "high_load"], "within_estimate"]).all():
+        raise InputError("data", "the speed-by-method figure needs plyometric and high-load "
+                                 "groups tested at two or more speeds in data/outcomes.csv")
     pl, hl = t.loc["plyometric"], t.loc["high_load"]
 
     def slope(r, part="within"):
