@@ -84,7 +84,9 @@ def vector(x, argument, k=None):
     elif a.dtype.kind == "c":
         raise InputError(argument, "must hold real numbers, got complex numbers")
     elif a.dtype.kind in "USV":
-        first = str(a.ravel()[0]) if a.size else ""
+        # the first text in a mixed list (numpy turned its numbers into text as well)
+        texts = [v for v in x if isinstance(v, (str, bytes))] if isinstance(x, (list, tuple)) else []
+        first = str(texts[0]) if texts else str(a.ravel()[0]) if a.size else ""
         raise InputError(argument, f"must hold numbers, got text such as {first!r}; convert "
                                    "with pandas.to_numeric() first")
     elif a.dtype.kind not in "iuf":

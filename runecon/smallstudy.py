@@ -37,6 +37,10 @@ def _refit(res, yi, vi, X, names, labels, *, test=None, level=None, method=None)
 def _wls(yi, vi, X):
     """R's ``summary(lm(yi ~ X - 1, weights = 1/vi))``: coef, se, t, p, residual df."""
     w = 1.0 / vi
+    if np.linalg.matrix_rank(X * np.sqrt(w)[:, None]) < X.shape[1]:
+        raise InputError("res", "every study has the same sampling variance, so the regression "
+                                "on the standard error or variance is not identified; it needs "
+                                "studies of different precision")
     A = (X.T * w) @ X
     Ainv = np.linalg.inv(A)
     b = Ainv @ (X.T @ (w * yi))
