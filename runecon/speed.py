@@ -34,7 +34,7 @@ import pandas as pd
 from scipy import stats
 
 from .errors import InputError, RuneconError
-from .results import _f, _html_table, _pv, _table
+from .results import fmt as _f, fmt_p as _pv, html_table as _html_table, text_table as _table
 
 __all__ = ["speed_slopes", "SpeedSlopesResult"]
 
