@@ -23,6 +23,7 @@ from scipy.optimize import minimize_scalar
 from scipy.special import logsumexp, ndtr, ndtri, roots_legendre
 
 from .errors import ConvergenceError, InputError, RuneconWarning
+from .results import Result
 
 __all__ = ["bayesmeta", "BayesResult"]
 
@@ -369,8 +370,8 @@ def _shortest_tau(rule, level):
 # --------------------------------------------------------------------------------------
 # result
 # --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class BayesResult:
+@dataclass(frozen=True, eq=False)
+class BayesResult(Result):
     """Result of :func:`bayesmeta`: posteriors of tau and mu, predictive, shrinkage.
 
     Summary fields are Python floats (arrays of length k for the study-specific

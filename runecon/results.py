@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -103,7 +103,32 @@ def _format_btt(btt):
     return ",".join(parts)
 
 
-class _ModelDisplay:
+class Result:
+    """Base of runecon's result dataclasses (``@dataclass(frozen=True, eq=False)`` subclasses).
+
+    Truly immutable: every numpy array field is replaced by a read-only view when the result
+    is made, so ``res.beta[0] = 1`` raises ValueError instead of changing a fitted model (the
+    engine's own arrays stay writable: only the view held by the result is locked). The
+    default ``_repr_html_`` shows the printed block in a ``<pre>``; results with tables
+    override it. Equality is identity (``eq=False``): two fits are not "equal" because their
+    numbers are, and numpy arrays have no single truth value.
+    """
+
+    __slots__ = ()
+
+    def __post_init__(self):
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray) and value.flags.writeable:
+                view = value.view()
+                view.setflags(write=False)
+                object.__setattr__(self, f.name, view)
+
+    def _repr_html_(self):
+        return f"<pre>{html.escape(str(self))}</pre>"
+
+
+class _ModelDisplay(Result):
     """Shared by RMAResult and RMAMVResult: the heterogeneity and moderator tests, the
     coefficient table (text and HTML) and the coefficient frame, as metafor prints them."""
 
@@ -339,7 +364,7 @@ class RMAResult(_ModelDisplay):
 
 
 @dataclass(frozen=True, eq=False)
-class PredictResult:
+class PredictResult(Result):
     """Predicted effects with confidence (ci) and prediction (pi) intervals.
 
     Floats for a single prediction, arrays otherwise. ``pi_lb``/``pi_ub`` are None for a
@@ -390,7 +415,7 @@ class PredictResult:
 
 
 @dataclass(frozen=True, eq=False)
-class ConfintResult:
+class ConfintResult(Result):
     """Q-profile confidence intervals for tau2, tau, I2 (percent) and H2, and with
     ``confint(fixed=True)`` the coefficients' CIs (metafor's ``confint(res, fixed = TRUE)``).
 
@@ -479,7 +504,7 @@ class ConfintResult:
 
 
 @dataclass(frozen=True, eq=False)
-class LevelTest:
+class LevelTest(Result):
     """Likelihood-ratio test of one variance component (metafor: refit with that
     ``sigma2`` fixed at 0, then ``anova(full, reduced)``): LRT = 2 (ll - ll0), p-value from
     chi-squared with 1 df (not halved, as metafor)."""
@@ -614,7 +639,7 @@ class RMAMVResult(_ModelDisplay):
 
 
 @dataclass(frozen=True, eq=False)
-class RobustResult:
+class RobustResult(Result):
     """Cluster-robust tests of the coefficients (``runecon.robust``), as clubSandwich's
     ``coef_test(res, vcov = adjust, test = "Satterthwaite")``: ``vcov`` the sandwich
     estimator, ``se`` its root diagonal, ``tval`` = beta / se, ``df`` the Satterthwaite

@@ -228,6 +228,57 @@ def test_result_is_frozen_and_displays():
     assert list(res.confint().to_frame().index) == ["tau2", "tau", "I2", "H2"]
 
 
+def _every_result():
+    """One of each result class of the engine and the analyses built on it."""
+    import runecon as rc
+
+    res = rma(YI, VI, slab=[f"s{i}" for i in range(10)])
+    mv = rc.rma_mv(YI, VI, cluster=[i // 2 for i in range(10)])
+    return {"RMAResult": res, "RMAMVResult": mv, "PredictResult": res.predict(),
+            "ConfintResult": res.confint(fixed=True), "RobustResult": rc.robust(mv),
+            "LevelTest": mv.lrt[0], "BayesResult": rc.bayesmeta(YI, VI, tau_scale=0.5),
+            "TableResult": rc.leave1out(res), "PermutestResult": rc.permutest(res, iter=20, seed=1),
+            "RegtestResult": rc.regtest(res), "TrimfillResult": rc.trimfill(res),
+            "PetPeeseResult": rc.pet_peese(res), "FunnelData": rc.funnel_data(res),
+            "SubgroupResult": rc.subgroups(YI, VI, [i % 2 for i in range(10)])}
+
+
+def test_results_share_one_base_class_and_are_immutable():
+    from runecon.results import Result
+
+    for name, res in _every_result().items():
+        assert isinstance(res, Result) and type(res).__name__ == name, name
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(res, dataclasses.fields(res)[0].name, None)
+        for f in dataclasses.fields(res):
+            value = getattr(res, f.name)
+            if isinstance(value, np.ndarray):
+                assert not value.flags.writeable, f"{name}.{f.name} is writable"
+        # equality is identity: a result equals itself only (and comparing never raises
+        # numpy's "truth value of an array is ambiguous")
+        assert res == res and res != dataclasses.replace(res), name
+        assert "<" in res._repr_html_(), name
+
+
+def test_writing_into_a_result_array_raises():
+    res = rma(YI, VI)
+    for arr in (res.beta, res.yi, res.vi, res.weights, res.vb, res.X):
+        with pytest.raises(ValueError, match="read-only"):
+            arr[0] = 1.0
+    assert res.beta[0] == pytest.approx(res.estimate)
+    # the caller's arrays stay theirs: the result locked a view, not the input
+    yi = YI.copy()
+    rma(yi, VI)
+    yi[0] = 5.0
+
+
+def test_result_frames_are_writable_copies():
+    res = rma(YI, VI, mods=np.linspace(0, 1, 10))
+    df = res.to_frame()
+    df.loc["intrcpt", "estimate"] = 99.0
+    assert res.beta[0] != 99.0
+
+
 def test_meta_regression_display_has_moderator_test():
     res = rma(YI, VI, mods=np.linspace(0, 1, 10), test="knha")
     text = str(res)
