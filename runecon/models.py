@@ -360,6 +360,7 @@ def rma(yi, vi=None, *, sei=None, mods=None, data=None, method="REML", test="z",
             vi = _column(data, vi, "vi")
         v = _vector(vi, "vi", k)
     _check_positive(v, name)
+    _checks.resolvable_weights(v, name)
 
     X, names = model_matrix(mods, terms, data, k)
     p = X.shape[1]

@@ -54,6 +54,15 @@ def test_vi_and_sei_together():
         rma(YI, VI, sei=np.sqrt(VI))
 
 
+def test_resolvable_weights_threshold():
+    # other studies' share of the weight: (1/0.05 + 1/0.03) * t = 53.33 t; refused below 1e-8
+    # (t < 1.875e-10), accepted at t = 1e-9 (share 5.3e-8), where tau2 and I2 keep ~8 digits
+    ok = rma([0.1, 0.3, -0.2], [1e-9, 0.05, 0.03], method="DL")
+    assert np.isfinite(ok.I2) and 0 <= ok.I2 <= 100
+    with pytest.raises(InputError, match="'vi'.*hold only 8.0e-09"):
+        rma([0.1, 0.3, -0.2], [1.5e-10, 0.05, 0.03], method="DL")
+
+
 @pytest.mark.parametrize("method", ["DL", "REML", "PM", "SJ"])
 def test_one_study_is_too_few_for_random_effects(method):
     with pytest.raises(TooFewStudiesError, match=f"method '{method}' needs k >= 2"):
