@@ -280,7 +280,7 @@ def degenerate(draw):
     y = draw(st.lists(st.floats(-2, 2), min_size=k, max_size=k))
     v = draw(st.lists(st.floats(1e-3, 1.0), min_size=k, max_size=k))
     kind = draw(st.sampled_from(["plain", "nan", "inf", "scale", "offset", "identical",
-                                 "identical_y", "zero_v", "mismatch"]))
+                                 "identical_y", "zero_v", "mismatch", "dominant"]))
     if kind == "scale":       # yi * s, vi * s^2: every result scales (tau2, I2 unchanged...)
         s = 10.0 ** draw(st.integers(-40, 40))
         y, v = [s * a for a in y], [s * s * b for b in v]
@@ -299,6 +299,8 @@ def degenerate(draw):
             v[j] = bad
         else:
             y[j] = bad
+    elif kind == "dominant" and k:   # one study's variance far below the others'
+        v[0] = v[0] * 10.0 ** -draw(st.integers(4, 300))
     elif kind == "mismatch":
         v = v[:-1] if k and draw(st.booleans()) else v + [0.1]
     return y, v
