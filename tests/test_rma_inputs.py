@@ -269,6 +269,29 @@ def test_results_share_one_base_class_and_are_immutable():
         assert "<" in res._repr_html_(), name
 
 
+#: result classes not yet derived from Result: claims.py is being edited in parallel (TODO:
+#: ``class ClaimsLedger(Result)`` there, as every other result class)
+NOT_YET_RESULT = {"ClaimsLedger"}
+
+
+def test_every_public_result_class_derives_from_result():
+    import inspect
+
+    import runecon as rc
+    from runecon.physiology import RacePrediction
+    from runecon.results import LevelTest, Result
+    from runecon.simulate import CoverageResult
+
+    classes = [getattr(rc, n) for n in rc.__all__ if inspect.isclass(getattr(rc, n))]
+    classes += [RacePrediction, CoverageResult, LevelTest]
+    for cls in classes:
+        if cls.__name__ in NOT_YET_RESULT:
+            continue
+        assert dataclasses.is_dataclass(cls) and issubclass(cls, Result), cls.__name__
+        assert cls.__eq__ is object.__eq__, f"{cls.__name__}: eq=False"
+        assert cls.__dataclass_params__.frozen, cls.__name__
+
+
 def test_writing_into_a_result_array_raises():
     res = rma(YI, VI)
     for arr in (res.beta, res.yi, res.vi, res.weights, res.vb, res.X):
