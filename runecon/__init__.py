@@ -1,38 +1,55 @@
 """runecon: the evidence on strength and plyometric training for distance runners,
 re-analysed with statistics equal to R metafor.
 
-The public API is re-exported here; see the README for a quickstart.
+The public API is re-exported here; see the README for a quickstart. The folders show the
+layers, lowest first (``tests/test_layering.py`` enforces them):
+
+- ``errors``, ``config``, ``results``, ``_checks`` -- the foundation: exceptions, paths, the
+  result classes, argument checks;
+- ``meta/`` -- the engine equal to metafor, usable on its own (no data, no matplotlib);
+  ``physiology/`` -- running physiology (race-time prediction), beside it;
+- ``evidence/`` -- the data package and what is computed from it (comparisons, claims, living);
+- ``viz/`` -- style, plots, the article's figures, the explorer UI, the book;
+- ``cli`` -- the ``runecon`` command.
+
+The old addresses (``runecon.models``, ``runecon.plots``...) still work: see ``_oldpaths``.
 """
 from __future__ import annotations
 
 from types import ModuleType as _ModuleType
 
+from . import _oldpaths
+
+_oldpaths.install()
+
 __version__ = "0.1.0"
 
 # One import line per module; __all__ is computed below so that adding a module is one line.
 from . import errors
-from .data import datasets, load, load_csv
-from .models import rma
+from .evidence.data import datasets, load, load_csv
+from .meta.models import rma
 from .results import ConfintResult, PredictResult, RMAResult
 from . import physiology
 from .physiology import predict_race_times
-from .effects import (ci_to_se, escalc, escalc_prepost, hedges_j, p_to_se, pct_to_smd,
-                      smd_to_pct, t_to_se)
-from .subgroups import SubgroupResult, subgroups
-from .comparisons import comparisons, pair_arms
-from .netmeta import NetmetaResult, combine_arms, method_arms, method_network, netmeta
-from .speed import SpeedSlopesResult, speed_slopes
-from .multilevel import rma_mv, robust
+from .meta.effects import (ci_to_se, escalc, escalc_prepost, hedges_j, p_to_se, pct_to_smd,
+                           smd_to_pct, t_to_se)
+from .meta.subgroups import SubgroupResult, subgroups
+from .evidence.comparisons import comparisons, pair_arms
+from .meta.netmeta import NetmetaResult, combine_arms, netmeta
+from .evidence.networks import method_arms, method_network
+from .evidence.speed import SpeedSlopesResult, speed_slopes
+from .meta.multilevel import rma_mv, robust
 from .results import RMAMVResult, RobustResult
-from .bayes import BayesResult, bayesmeta
-from .sensitivity import PermutestResult, TableResult, cumul, gosh, influence, leave1out, permutest
-from .smallstudy import (FunnelData, PetPeeseResult, RegtestResult, TrimfillResult, funnel_data,
-                         pet_peese, regtest, trimfill)
-from . import explorer
-from . import labels
-from .claims import ClaimsLedger, claims_ledger
-from . import living
-from .living import cumulative_by_year
+from .meta.bayes import BayesResult, bayesmeta
+from .meta.sensitivity import (PermutestResult, TableResult, cumul, gosh, influence, leave1out,
+                                permutest)
+from .meta.smallstudy import (FunnelData, PetPeeseResult, RegtestResult, TrimfillResult,
+                              funnel_data, pet_peese, regtest, trimfill)
+from .viz import explorer
+from .evidence import labels
+from .evidence.claims import ClaimsLedger, claims_ledger
+from .evidence import living
+from .evidence.living import cumulative_by_year
 
 #: submodules that are part of the public API (others are implementation detail)
 _PUBLIC_MODULES = {"errors", "physiology", "plots", "style", "figures", "explorer", "savefig", "labels",
@@ -49,8 +66,9 @@ __all__ = sorted(
 
 
 def __getattr__(name):
-    if name in _LAZY_MODULES:
+    # the lazy modules and every old address (``runecon.models``...) are loaded on first use
+    if name in _oldpaths.OLD_PATHS:
         import importlib
 
-        return importlib.import_module(f".{name}", __name__)
+        return importlib.import_module(f".{_oldpaths.OLD_PATHS[name]}", __name__)
     raise AttributeError(f"module 'runecon' has no attribute {name!r}")

@@ -25,7 +25,7 @@ def _use_data(folder) -> None:
 def _figures(args) -> int:
     if args.data:
         _use_data(args.data)
-    from .figures import build_all
+    from .viz.figures import build_all
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     only = [n.strip() for n in args.only.split(",")] if args.only else None
@@ -39,7 +39,7 @@ def _write_ledger(out) -> None:
     """The claims ledger beside the figures: claims_ledger.csv and claims_ledger.md."""
     from pathlib import Path
 
-    from .claims import claims_ledger
+    from .evidence.claims import claims_ledger
 
     led = claims_ledger()
     out = Path(out)
@@ -52,13 +52,13 @@ def _write_ledger(out) -> None:
 
 
 def _validate(args) -> int:
-    from .data import validate_paths
+    from .evidence.data import validate_paths
 
     return validate_paths(args.paths, table=args.table)
 
 
 def _student(args) -> int:
-    from .book import student
+    from .viz.book import student
 
     written = student(src=args.notebooks, out=args.out)
     print(f"{len(written)} student notebooks (solutions removed, outputs cleared) in {args.out}/")
@@ -66,8 +66,8 @@ def _student(args) -> int:
 
 
 def _add_study(args) -> int:
-    from .data import validate_paths
-    from .living import merge_study, write_template
+    from .evidence.data import validate_paths
+    from .evidence.living import merge_study, write_template
 
     if args.template:
         for f in write_template(args.template):

@@ -25,6 +25,6 @@ def _data_dir() -> Path:
 
 #: The evidence data package; override with the environment variable RUNECON_DATA.
 DATA_DIR = _data_dir()
-STYLE_DIR = PACKAGE_DIR / "styles"
+STYLE_DIR = PACKAGE_DIR / "viz" / "styles"
 FIGURES_DIR = ROOT / "figures"
 NOTEBOOKS_DIR = ROOT / "notebooks"

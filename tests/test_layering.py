@@ -1,27 +1,37 @@
-"""Data flows one way: the imports of runecon, read with ast, follow a layer order.
+"""Data flows one way: the imports of runecon, read with ast, follow a layer order that the
+folders show.
 
 Layers, lowest first (a module may import only from its own layer or lower ones; the
 package ``runecon/__init__.py`` re-exports everything and sits on top):
 
-0. ``errors``, ``config``, ``results`` -- exceptions, paths, the result classes and their
-   printing (the result methods reach the engine through ``results.register_engine``);
-1. ``_checks``, ``data``, ``labels``, ``_design``, ``_rootfind`` -- argument checks, the data
-   package, people's words, model matrices, R's uniroot;
-2. ``effects``, ``comparisons``, ``_armdata`` -- effect sizes and the evidence's comparisons;
-3. ``models``, ``_batch`` -- the univariate engine;
-4. ``multilevel``, ``sensitivity``, ``smallstudy``, ``subgroups``, ``bayes``, ``netmeta``,
-   ``speed``, ``physiology`` (and its submodules), ``claims``, ``living``, ``simulate`` --
-   analyses built on the engine;
-5. ``style``, ``savefig``, ``plots`` -- drawing (the only modules, with layer 6, that may import
-   matplotlib);
-6. ``figures``, ``explorer``, ``cli``, ``book`` -- the article's figures, the explorer UI, the
-   command line and the book.
+0. ``errors``, ``config``, ``results``, ``_checks`` -- the foundation (top level): exceptions,
+   paths, the result classes and their printing (the result methods reach the engine through
+   ``results.register_engine``), argument checks;
+1. ``meta._rootfind``, ``meta._design``, ``meta.effects`` -- R's uniroot, model matrices,
+   effect sizes;
+2. ``meta._batch``, ``meta.models`` -- the univariate engine;
+3. ``meta.multilevel``, ``meta.sensitivity``, ``meta.smallstudy``, ``meta.subgroups``,
+   ``meta.bayes``, ``meta.netmeta``, ``meta.simulate`` -- analyses built on the engine;
+   ``physiology`` (and its submodules) beside them;
+4. ``evidence.data``, ``evidence.labels`` -- the data package, people's words;
+5. ``evidence._armdata``, ``evidence.comparisons`` -- the evidence's comparisons;
+6. ``evidence.networks``, ``evidence.speed``, ``evidence.claims``, ``evidence.living`` --
+   analyses of the evidence;
+7. ``viz.style``, ``viz.savefig``, ``viz.plots`` -- drawing (the only modules, with layer 8,
+   that may import matplotlib);
+8. ``viz.figures``, ``viz.explorer``, ``viz.book``, ``cli`` -- the article's figures, the
+   explorer UI, the book and the command line.
+
+So the folders are layers too: ``meta/`` and ``physiology/`` use only the foundation,
+``evidence/`` uses them, ``viz/`` uses everything below, ``cli`` sits on top.
 
 Checked for every ``runecon/**/*.py``: (a) no import cycle among runecon modules, counting
 module-level imports and function-local (lazy) ones alike, except the lazy imports listed in
 ``ALLOWED_LAZY_CYCLES`` with their reason; (b) no private name (``_x``) imported from another
 module (``from .x import _y``, or ``x._y`` after ``from . import x``; a private *module* such
-as ``_checks`` with public names is fine); (c) the layer order above, for module-level and lazy imports alike.
+as ``_checks`` with public names is fine); (c) the layer order above, for module-level and lazy
+imports alike; (d) no module imports an old address (``runecon.models``, see
+``runecon/_oldpaths.py``), and each old address is the module object of its new home.
 """
 from __future__ import annotations
 
@@ -31,19 +41,26 @@ import sys
 from pathlib import Path
 
 from conftest import ROOT
+from runecon._oldpaths import OLD_PATHS
 
 PACKAGE = ROOT / "runecon"
 
 LAYERS = [
-    {"errors", "config", "results"},
-    {"_checks", "data", "labels", "_design", "_rootfind"},
-    {"effects", "comparisons", "_armdata"},
-    {"models", "_batch"},
-    {"multilevel", "sensitivity", "smallstudy", "subgroups", "bayes", "netmeta", "speed",
-     "physiology", "claims", "living", "simulate"},
-    {"style", "savefig", "plots"},
-    {"figures", "explorer", "cli", "book"},
+    {"errors", "config", "results", "_checks"},
+    {"meta._rootfind", "meta._design", "meta.effects"},
+    {"meta._batch", "meta.models"},
+    {"meta.multilevel", "meta.sensitivity", "meta.smallstudy", "meta.subgroups", "meta.bayes",
+     "meta.netmeta", "meta.simulate", "physiology"},
+    {"evidence.data", "evidence.labels"},
+    {"evidence._armdata", "evidence.comparisons"},
+    {"evidence.networks", "evidence.speed", "evidence.claims", "evidence.living"},
+    {"viz.style", "viz.savefig", "viz.plots"},
+    {"viz.figures", "viz.explorer", "viz.book", "cli"},
 ]
+#: the folders, lowest first: each folder's layers lie below the next folder's
+FOLDERS = [{"meta", "physiology"}, {"evidence"}, {"viz"}]
+#: the module that maps the old addresses; it imports nothing from runecon
+OLD_PATHS_MODULE = "runecon._oldpaths"
 #: (importer, imported) lazy imports that close a cycle, with the reason; none today
 ALLOWED_LAZY_CYCLES: dict[tuple[str, str], str] = {}
 #: (importer, imported, name): private names imported across modules, with the reason; none
@@ -94,12 +111,14 @@ IMPORTS = {m: _imports(m) for m in MODULES}
 
 
 def _layer(module: str) -> int:
-    """Layer of a runecon module (a subpackage's modules share the subpackage's layer)."""
-    if module == "runecon":
+    """Layer of a runecon module (``physiology``'s modules share its layer; a folder's
+    ``__init__`` is in the folder's lowest layer)."""
+    if module in ("runecon", OLD_PATHS_MODULE):
         return len(LAYERS)
-    top = module.split(".")[1]
+    name = module.partition(".")[2]
     for i, names in enumerate(LAYERS):
-        if top in names:
+        if name in names or name.split(".")[0] in names or \
+                any(n.startswith(name + ".") for n in names):
             return i
     raise AssertionError(f"{module} is in no layer: add it to LAYERS in tests/test_layering.py "
                          "(and to the list in the docstring)")
@@ -109,18 +128,25 @@ def test_every_module_has_a_layer():
     for module in MODULES:
         _layer(module)
     named = set().union(*LAYERS)
-    files = {m.split(".")[1] for m in MODULES if m != "runecon"}
+    files = {m.partition(".")[2] for m in MODULES if m != "runecon"}
+    files |= {f.split(".")[0] for f in files}
     assert named <= files, f"LAYERS names modules that do not exist: {sorted(named - files)}"
 
 
 def test_the_import_reader_sees_known_imports():
     # the test is only as good as its reader: it must see a module-level relative import,
     # a `from . import module` and a lazy import inside a function
-    assert ("runecon.results", ("RMAResult",), False) in [i[:3] for i in IMPORTS["runecon.models"]]
-    assert any(t == "runecon._checks" and not lazy for t, _, lazy, _ in IMPORTS["runecon.models"])
-    assert any(t == "runecon.data" and lazy for t, _, lazy, _ in IMPORTS["runecon.labels"])
+    models, labels = IMPORTS["runecon.meta.models"], IMPORTS["runecon.evidence.labels"]
+    assert ("runecon.results", ("RMAResult",), False) in [i[:3] for i in models]
+    assert any(t == "runecon._checks" and not lazy for t, _, lazy, _ in models)
+    assert any(t == "runecon.evidence.data" and lazy for t, _, lazy, _ in labels)
     assert ("runecon.physiology.daniels", ("vdot",), True) in \
-        [i[:3] for i in IMPORTS["runecon.explorer"]]
+        [i[:3] for i in IMPORTS["runecon.viz.explorer"]]
+    # `from ..meta.models import rma` in a folder, `from .meta.effects import ...` at the top
+    assert ("runecon.meta.multilevel", ("rma_mv",), True) in \
+        [i[:3] for i in IMPORTS["runecon.evidence.living"]]
+    assert ("runecon.meta.effects", ("escalc",), False) in \
+        [(t, names[:1], lazy) for t, names, lazy, _ in IMPORTS["runecon"]]
 
 
 def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
@@ -227,11 +253,38 @@ def test_modules_import_only_from_their_own_or_lower_layers():
     assert bad == [], "\n".join(bad)
 
 
+def test_the_folders_are_layers():
+    # every layer of a folder lies below every layer of the next folder
+    folder_layers = [{_layer(m) for m in MODULES if m.split(".")[1:2] and m.split(".")[1] in f}
+                     for f in FOLDERS]
+    for lower, upper, names in zip(folder_layers, folder_layers[1:], FOLDERS[1:]):
+        assert max(lower) < min(upper), f"{sorted(names)} shares a layer with the folder below"
+    foundation = {m for m in MODULES if m.count(".") == 1 and _layer(m) == 0}
+    assert foundation == {"runecon.errors", "runecon.config", "runecon.results", "runecon._checks"}
+
+
+def test_no_module_imports_an_old_address():
+    # runecon/_oldpaths.py keeps `runecon.models`... working for users; inside runecon every
+    # import names the new home, so that the layers above are what runs
+    old = {f"runecon.{name}" for name in OLD_PATHS}
+    bad = [f"{MODULES[m].relative_to(ROOT)}:{line} imports {t}{'.' + names[0] if names else ''}"
+           for m, imports in IMPORTS.items() for t, names, _, line in imports
+           if t in old or (t == "runecon" and names and f"runecon.{names[0]}" in old)]
+    assert bad == [], "\n".join(bad)
+
+
+def test_every_old_address_is_a_module_that_exists():
+    for name, new in OLD_PATHS.items():
+        assert f"runecon.{new}" in MODULES, f"runecon.{name} -> runecon.{new}: no such module"
+        assert f"runecon.{name}" not in MODULES, f"runecon/{name}.py exists beside its alias"
+
+
 def test_statistics_layers_do_not_import_matplotlib_in_their_source():
-    # the source of layers 0-4 never imports matplotlib (the run-time check is below)
+    # the source of the layers below viz/ never imports matplotlib (the run-time check is below)
     bad = []
     for module, path in MODULES.items():
-        if module != "runecon" and _layer(module) <= 4:
+        if module != "runecon" and _layer(module) <= LAYERS.index(
+                {"evidence.networks", "evidence.speed", "evidence.claims", "evidence.living"}):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 names = ([a.name for a in node.names] if isinstance(node, ast.Import)
                          else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
@@ -256,4 +309,4 @@ def test_importing_runecon_and_fitting_models_does_not_import_matplotlib():
 
 def test_plotting_modules_load_on_first_use():
     mods = _modules_after("import runecon\nrunecon.figures.data_version()")
-    assert "runecon.figures" in mods and "runecon.plots" in mods
+    assert "runecon.viz.figures" in mods and "runecon.viz.plots" in mods

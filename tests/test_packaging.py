@@ -117,7 +117,7 @@ def test_wheel_installs_and_runs_from_another_folder(tmp_path):
     data_files = [r for r in _build_files() if r.startswith("data/")]
     missing = [r for r in data_files if "runecon/_datapackage/" + r[len("data/"):] not in names]
     assert not missing, f"data files missing from the wheel: {missing}"
-    assert "runecon/styles/runecon.mplstyle" in names
+    assert "runecon/viz/styles/runecon.mplstyle" in names
 
     # A fresh venv that sees the current environment's libraries (numpy, pandas...) through a
     # .pth file, but not the repository or its editable install: nothing is downloaded.

@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, RuneconWarning
+from ..errors import InputError, RuneconWarning
 
 #: outcome codes that stand for several outcome codes of the data package
 OUTCOME_ALIASES = {"running_performance": ("time_trial", "tte", "distance_trial")}

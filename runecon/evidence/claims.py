@@ -125,7 +125,7 @@ import numpy as np
 import pandas as pd
 
 from . import labels
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = ["claims_ledger", "ClaimsLedger", "judge", "combine", "grade", "re_pct_from_smd",
            "register_part_function", "network_judgement", "PART_FUNCTIONS", "VERDICTS",
@@ -359,7 +359,7 @@ def re_pct_from_smd(smd, *, standardiser, cv="trained_lab"):
         ``standardiser`` is not "post_sd" (e.g. Balsalobre-Fernández 2016: "unknown"; its
         Støren 2008 SMD is −1.45 where the post-SD protocol gives −0.91).
     """
-    from .physiology import smd_to_re_change_pct
+    from ..physiology import smd_to_re_change_pct
 
     if standardiser != "post_sd":
         raise InputError("standardiser", f"an SMD standardised by {standardiser!r} cannot be "
@@ -372,7 +372,7 @@ def re_pct_from_smd(smd, *, standardiser, cv="trained_lab"):
 def _race_seconds(pct):
     """Seconds over 10 km for a 40-minute runner for a % change of O2 cost (di Prampero
     energy balance, t' = (1 + %/100)·t; doi:10.1007/BF02343797)."""
-    from .physiology import predict_race_times
+    from ..physiology import predict_race_times
 
     d, t = EXAMPLE_RACE
     f = predict_race_times(race=(d, t), re_change_pct=float(pct), models=("diprampero",),
@@ -441,7 +441,7 @@ class _Context:
         if outcome not in self._net:
             import warnings
 
-            from .netmeta import method_arms, method_network
+            from .networks import method_arms, method_network
 
             self._packaged()
             with warnings.catch_warnings():
@@ -485,8 +485,8 @@ def _review(part):
 def _fit(d, mods=None):
     """The review's model: three-level REML with t-tests when a cluster (training group) holds
     several effects, else the two-level REML model with t-tests (Llanos-Lagos 2024a)."""
-    from .models import rma
-    from .multilevel import rma_mv
+    from ..meta.models import rma
+    from ..meta.multilevel import rma_mv
 
     yi, vi = d["yi"].to_numpy(float), d["vi"].to_numpy(float)
     if d["cluster"].duplicated().any():
@@ -496,8 +496,8 @@ def _fit(d, mods=None):
 
 
 def _egger(d):
-    from .models import rma
-    from .smallstudy import regtest
+    from ..meta.models import rma
+    from ..meta.smallstudy import regtest
 
     if len(d) < 10:
         return np.nan
@@ -1139,7 +1139,7 @@ def _version(data_dir):
     import hashlib
     from pathlib import Path
 
-    from . import config
+    from .. import config
 
     d = Path(data_dir) if data_dir else Path(config.DATA_DIR)
     h = hashlib.sha256()

@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._checks import one_of as _one_of
-from .effects import STANDARDISERS, escalc_prepost
-from .errors import InputError
+from .._checks import one_of as _one_of
+from ..meta.effects import STANDARDISERS, escalc_prepost
+from ..errors import InputError
 
 __all__ = ["comparisons", "pair_arms", "PROTOCOLS", "DEFAULT_CHOICES", "ARM_COLUMNS"]
 

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import config
-from .errors import DataError, DataProblem, InputError
+from .. import config
+from ..errors import DataError, DataProblem, InputError
 
 __all__ = ["load", "load_csv", "datasets", "save", "validate_paths", "schema"]
 

@@ -110,7 +110,7 @@ def label(kind: str, code) -> str:
     if kind == "study":
         return study(code)
     if kind not in KINDS:
-        from .errors import InputError
+        from ..errors import InputError
 
         raise InputError("kind", f"is one of {sorted(KINDS) + ['study']}, got {kind!r}")
     code = "" if code is None else str(code)

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import ConvergenceError, InputError, TooFewStudiesError
+from ..errors import ConvergenceError, InputError, TooFewStudiesError
 
 __all__ = ["LIVING_REVIEW", "SEARCH_END_YEAR", "cumulative_by_year", "tipping_point",
            "new_evidence", "claims_at_stake", "write_template", "merge_study"]
@@ -41,8 +41,8 @@ STEP = 0.1
 def _model(d):
     """The review protocol's model for one method (as the article figures): three-level REML
     with t-based inference when a cluster holds several effects, else two-level REML."""
-    from .models import rma
-    from .multilevel import rma_mv
+    from ..meta.models import rma
+    from ..meta.multilevel import rma_mv
 
     yi, vi = d["yi"].to_numpy(float), d["vi"].to_numpy(float)
     if d["cluster"].duplicated().any():
@@ -128,7 +128,7 @@ def cumulative_by_year(outcome="running_economy", reviews=("llanoslagos2024a", L
     """
     from . import labels
     from .comparisons import PROTOCOLS, pair_arms
-    from .sensitivity import TableResult
+    from ..meta.sensitivity import TableResult
 
     if isinstance(reviews, str):
         reviews = (reviews,)
@@ -213,7 +213,7 @@ def tipping_point(outcome="running_economy", reviews=("llanoslagos2024a", LIVING
         ``vi_new``, ``yi_tip`` (NaN when no effect within ``bound`` of the estimate changes
         the verdict) and ``note``.
     """
-    from ._rootfind import r_uniroot
+    from ..meta._rootfind import r_uniroot
     from .comparisons import PROTOCOLS, pair_arms
 
     if protocol not in PROTOCOLS:
@@ -398,7 +398,7 @@ _GUIDE = """# Adding a trial to the runecon data (template written by `runecon a
 def _header(name):
     import csv
 
-    from . import config
+    from .. import config
 
     with open(Path(config.DATA_DIR) / f"{name}.csv", newline="", encoding="utf-8-sig") as fh:
         return next(csv.reader(fh))
@@ -492,7 +492,7 @@ def merge_study(folder, out):
     import io
     import shutil
 
-    from . import config
+    from .. import config
     from .data import DESCRIPTOR
 
     folder, out = Path(folder), Path(out)

@@ -33,9 +33,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .errors import InputError, RuneconError
-from .results import Result, fmt as _f, fmt_p as _pv
-from .results import html_table as _html_table, text_table as _table
+from ..errors import InputError, RuneconError
+from ..results import Result, fmt as _f, fmt_p as _pv
+from ..results import html_table as _html_table, text_table as _table
 
 __all__ = ["speed_slopes", "SpeedSlopesResult"]
 
@@ -101,7 +101,7 @@ def speed_slopes(data=None, *, outcome="running_economy", review="llanoslagos202
     means the benefit shrinks as speed rises. A method without any group tested at two
     speeds has no within slope (NaN, ``note`` says so).
     """
-    from .multilevel import rma_mv
+    from ..meta.multilevel import rma_mv
 
     if data is None:
         from .comparisons import comparisons

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._rootfind import R_UNIROOT_TOL, uniroot
-from .errors import InputError
+from ..errors import InputError
 
 METHODS = ("FE", "EE", "CE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM")
 TESTS = ("z", "t", "knha", "adhoc")

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 
 _TOKEN = re.compile(r"\s*(?:(factor\s*\(\s*[A-Za-z_.][A-Za-z0-9_.]*\s*\))|([A-Za-z_.][A-Za-z0-9_.]*)"
                     r"|(\d+)|([+*:()]))")

@@ -22,8 +22,8 @@ import pandas as pd
 from scipy.optimize import minimize_scalar
 from scipy.special import logsumexp, ndtr, ndtri, roots_legendre
 
-from .errors import ConvergenceError, InputError, RuneconWarning
-from .results import Result
+from ..errors import ConvergenceError, InputError, RuneconWarning
+from ..results import Result
 
 __all__ = ["bayesmeta", "BayesResult"]
 

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from .errors import InputError
-from ._checks import column as _column
-from ._checks import one_of as _one_of
+from ..errors import InputError
+from .._checks import column as _column
+from .._checks import one_of as _one_of
 
 __all__ = ["escalc", "escalc_prepost", "hedges_j", "ci_to_se", "p_to_se", "t_to_se",
            "smd_to_pct", "pct_to_smd", "MEASURES"]

@@ -11,14 +11,14 @@ import math
 import numpy as np
 from scipy import special
 
-from . import _checks
+from .. import _checks
 from ._design import design_from_terms, model_matrix, needed_columns, parse_formula
 from ._batch import MAXITER, TESTS, THRESHOLD, fit_batch
 from ._batch import METHODS as _BATCH_METHODS
 from ._rootfind import R_UNIROOT_TOL, RootNotBracketed, r_uniroot
-from .errors import ConvergenceError, InputError, TooFewStudiesError
-from . import results as _results
-from .results import ConfintResult, PredictResult, RMAMVResult, RMAResult
+from ..errors import ConvergenceError, InputError, TooFewStudiesError
+from .. import results as _results
+from ..results import ConfintResult, PredictResult, RMAMVResult, RMAResult
 
 #: the estimators rma() offers (the batched core's, without its aliases EE and CE of FE)
 METHODS = tuple(m for m in _BATCH_METHODS if m not in ("EE", "CE"))
@@ -210,7 +210,7 @@ def _estimate_tau2(y, v, X, method, tau2_fix, con):
     tau2 = float(fit.tau2[0])
     if fit.ll0reset[0]:
         import warnings
-        from .errors import RuneconWarning
+        from ..errors import RuneconWarning
         warnings.warn("Fisher scoring may have stopped at a local maximum; tau2 set to 0 as "
                       "metafor does. Check the profile likelihood.", RuneconWarning, stacklevel=3)
     t = tau2

@@ -13,12 +13,12 @@ import numpy as np
 from scipy import special, stats
 
 from ._design import model_matrix, parse_formula
-from .errors import ConvergenceError, InputError, TooFewStudiesError
-from . import _checks
-from ._checks import column as _column, finite_yi as _check_finite_yi, level as _level
-from ._checks import option as _option, positive as _check_positive, vector as _vector
+from ..errors import ConvergenceError, InputError, TooFewStudiesError
+from .. import _checks
+from .._checks import column as _column, finite_yi as _check_finite_yi, level as _level
+from .._checks import option as _option, positive as _check_positive, vector as _vector
 from .models import centre as _centre, coef_tests as _coef_tests
-from .results import LevelTest, RMAMVResult, RMAResult, RobustResult
+from ..results import LevelTest, RMAMVResult, RMAResult, RobustResult
 
 __all__ = ["rma_mv", "robust"]
 

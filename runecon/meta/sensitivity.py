@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from . import _checks
+from .. import _checks
 from ._batch import fit_batch, inv as _inv
 from ._rootfind import R_UNIROOT_TOL
-from .errors import InputError, RuneconWarning, TooFewStudiesError
-from .results import Result
+from ..errors import InputError, RuneconWarning, TooFewStudiesError
+from ..results import Result
 
 COMPTOL = np.finfo(float).eps ** 0.5   # metafor permutest's comptol
 MAX_EXHAUSTIVE = 2**20 - 1            # gosh: all subsets of up to k = 20 studies

@@ -47,8 +47,8 @@ import pandas as pd
 from scipy import stats
 
 from ._batch import METHODS, fit_batch
-from .errors import InputError
-from .results import Result
+from ..errors import InputError
+from ..results import Result
 
 #: the intervals reported, in display order: (code, what it covers, description)
 INTERVALS = (

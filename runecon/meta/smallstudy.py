@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from .errors import ConvergenceError, InputError, TooFewStudiesError
-from . import _checks
-from ._checks import intercept_only as _int_only
-from ._checks import univariate as _check_res
+from ..errors import ConvergenceError, InputError, TooFewStudiesError
+from .. import _checks
+from .._checks import intercept_only as _int_only
+from .._checks import univariate as _check_res
 from .models import fit_arrays as _rma_fit
-from .results import Result, RMAMVResult, RMAResult
+from ..results import Result, RMAMVResult, RMAResult
 
 PREDICTORS = {"sei": "standard error", "vi": "sampling variance", "ni": "sample size",
               "ninv": "inverse of the sample size", "sqrtni": "square root sample size",

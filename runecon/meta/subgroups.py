@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .errors import InputError
-from ._checks import column as _column
-from ._checks import finite_yi as _check_finite_yi
-from ._checks import positive as _check_positive
+from ..errors import InputError
+from .._checks import column as _column
+from .._checks import finite_yi as _check_finite_yi
+from .._checks import positive as _check_positive
 from .models import rma
-from .results import Result, RMAResult
+from ..results import Result, RMAResult
 
 __all__ = ["subgroups", "SubgroupResult"]
 

@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import InputError, RuneconError
+from ..errors import InputError, RuneconError
 
 #: cells with this tag are left out of the student editions
 SOLUTION_TAG = "solution"

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from . import labels as words
-from .errors import InputError, TooFewStudiesError
+from ..evidence import labels as words
+from ..errors import InputError, TooFewStudiesError
 
 __all__ = ["OUTCOMES", "DIRECTION", "METHODS", "SPEED_BANDS", "LEVELS", "ESTIMATORS", "TESTS",
            "NO_MATCH", "Selection", "Explorer", "check", "choices", "comparisons_for", "select", "fit",
@@ -105,7 +105,7 @@ def check(selection: Selection) -> Selection:
 
 @functools.lru_cache(maxsize=None)
 def _comparisons(outcome):
-    from .comparisons import comparisons
+    from ..evidence.comparisons import comparisons
 
     d = comparisons(outcome, review=OUTCOMES[outcome])
     band = d["speed_category"].fillna("").astype(str).replace("", SPEED_BANDS[-1])
@@ -148,8 +148,8 @@ def fit(data, estimator="three-level REML", test="t"):
     :class:`~runecon.results.RMAResult`. Raises :class:`~runecon.errors.TooFewStudiesError`
     for an empty selection (never a fit on k = 0) or one too small for the estimator.
     """
-    from .models import rma
-    from .multilevel import rma_mv
+    from ..meta.models import rma
+    from ..meta.multilevel import rma_mv
 
     if estimator not in ESTIMATORS:
         raise InputError("estimator", f"unknown estimator {estimator!r}; choose from "
@@ -299,7 +299,7 @@ class Explorer:
         (ml/kg/min) or ``race=(distance_m, time_s)``, from the pooled running-economy SMD
         and its CI (:func:`runecon.physiology.predict_race_times`; other keyword arguments
         are passed on, e.g. ``cv=``, ``models=``)."""
-        from .physiology import predict_race_times
+        from ..physiology import predict_race_times
 
         if self.selection.outcome != "running_economy":
             raise InputError("outcome", "the race-time translation needs a running-economy "
@@ -318,8 +318,8 @@ class Explorer:
         (``data/groups.csv``). Nothing is clamped: predictions are still made and flagged."""
         import warnings
 
-        from .errors import RuneconWarning
-        from .physiology.daniels import VDOT_VALID_RANGE, vdot
+        from ..errors import RuneconWarning
+        from ..physiology.daniels import VDOT_VALID_RANGE, vdot
 
         out = []
         lo, hi = VDOT_VALID_RANGE
@@ -383,7 +383,7 @@ def draw(explorer, ax=None):
 def runner_ranges():
     """Body mass (kg) and height (m) ranges of the study runners: min and max of the group
     means printed in Llanos-Lagos 2024a Table 2 (``data/groups.csv``)."""
-    from .data import load
+    from ..evidence.data import load
 
     g = load("groups")
     mass = g["body_mass_kg"].dropna().astype(float)
@@ -707,7 +707,7 @@ def runner_html(pred, smd=None, cv="trained_lab"):
     """The runner panel's table in people's words (HTML): rows race distances, columns the
     physiology models (:func:`runecon.labels.model`), cells "change [CI]" in seconds with
     true minus signs (never "−0"), * where a model is outside its valid range."""
-    from .physiology.effects import cv_value
+    from ..physiology.effects import cv_value
 
     f = pred.to_frame()
     models = list(dict.fromkeys(f["model"]))

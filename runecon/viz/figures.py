@@ -21,9 +21,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import config, plots
-from . import labels as words
-from .errors import InputError
+from .. import config
+from . import plots
+from ..evidence import labels as words
+from ..errors import InputError
 from .savefig import DEFAULT_DPI, check_formats, save
 from .style import DOUBLE_COLUMN_IN, SINGLE_COLUMN_IN, context, width_in
 
@@ -137,14 +138,14 @@ def _rma_numbers(res):
 # ----------------------------------------------------------------------------- inputs
 @functools.lru_cache(maxsize=None)
 def _table(name):
-    from .data import load
+    from ..evidence.data import load
 
     return load(name)
 
 
 @functools.lru_cache(maxsize=None)
 def _comparisons(outcome, review):
-    from .comparisons import comparisons
+    from ..evidence.comparisons import comparisons
 
     return comparisons(outcome, review=review)
 
@@ -155,7 +156,7 @@ def _balsalobre():
 
     SE from the printed 95% CI: (ci_ub - ci_lb) / (2 * 1.96).
     """
-    from .models import rma
+    from ..meta.models import rma
 
     re = _table("reported_effects")
     b = re[re["review_id"] == "balsalobre2016"]
@@ -268,7 +269,7 @@ def balsalobre_forest(fig):
     plots.forest(res, ax, n=b["n"].to_numpy(), columns=("n", "estimate", "weight"),
                  xlabel="SMD of running economy (Hedges g; negative = better)",
                  favours=("favours strength training", "favours control"))
-    from .models import rma
+    from ..meta.models import rma
 
     dl = rma(res.yi, res.vi, method="DL", slab=list(res.slab))
     pooled = _table("pooled").set_index("pooled_id")
@@ -295,8 +296,8 @@ def _group_model(d):
     """The review's model for one method: three-level REML (effects within study groups,
     ``rma_mv(..., cluster, test="t")``) when a group holds several effects, else the
     two-level REML model with t-based inference (one effect per cluster)."""
-    from .models import rma
-    from .multilevel import rma_mv
+    from ..meta.models import rma
+    from ..meta.multilevel import rma_mv
 
     yi, vi = d["yi"].to_numpy(float), d["vi"].to_numpy(float)
     if d["cluster"].duplicated().any():
@@ -382,8 +383,8 @@ def performance(fig):
         [LLANOS_B, "data/outcomes.csv", "data/groups.csv", "data/studies.csv"],
         width="double", height=5.6)
 def performance_forest(fig):
-    from .models import rma
-    from .subgroups import subgroups
+    from ..meta.models import rma
+    from ..meta.subgroups import subgroups
 
     c = _comparisons("running_performance", "llanoslagos2024b")
     order = {"high_load": 0, "combined": 1, "plyometric": 2}
@@ -425,7 +426,7 @@ def performance_forest(fig):
         "prediction interval.",
         [LLANOS_A, "data/outcomes.csv"], width="single", height=2.6)
 def speed_moderation(fig):
-    from .multilevel import rma_mv
+    from ..meta.multilevel import rma_mv
 
     c = _comparisons("running_economy", "llanoslagos2024a")
     m = c[np.isfinite(c["speed_kmh"].to_numpy(float))]
@@ -457,7 +458,7 @@ def speed_moderation(fig):
         [LLANOS_A + " (Table 2: weeks, sessions per week)", "data/outcomes.csv",
          "data/groups.csv"], width="single", height=2.8)
 def training_dose(fig):
-    from .multilevel import rma_mv
+    from ..meta.multilevel import rma_mv
 
     c = _comparisons("running_economy", "llanoslagos2024a")
     sessions = (c["weeks"] * c["sessions_per_week"]).to_numpy(float)
@@ -543,7 +544,7 @@ SPEED_METHODS = ("high_load", "combined", "plyometric", "submaximal", "isometric
          "Fisher DJ et al. (2017) BMJ 356:j573, doi:10.1136/bmj.j573"],
         width="single", height=3.3)
 def speed_method(fig):
-    from .speed import speed_slopes
+    from ..evidence.speed import speed_slopes
 
     res = speed_slopes(outcome="running_economy", review="llanoslagos2024a", speed="speed_kmh",
                        methods=SPEED_METHODS, contrast=("high_load", "plyometric"))
@@ -674,10 +675,10 @@ def injury(fig):
          "doi:10.1007/BF02343797; Kipp 2019, doi:10.3389/fphys.2019.00079)"],
         width="single", height=2.6)
 def race_time(fig):
-    from . import labels as people
-    from .claims import claims_ledger, re_pct_from_smd
-    from .physiology import predict_race_times
-    from .physiology.effects import CV_PRESETS
+    from ..evidence import labels as people
+    from ..evidence.claims import claims_ledger, re_pct_from_smd
+    from ..physiology import predict_race_times
+    from ..physiology.effects import CV_PRESETS
 
     parts = claims_ledger().parts.set_index("part_id")
     hl = parts.loc["C01a"]          # high load vs control, running economy, re-fitted
@@ -730,8 +731,8 @@ CERTAINTY_SIZES = {"high": 80.0, "moderate": 50.0, "low": 28.0, "very low": 12.0
 def claims_ledger(fig):
     import textwrap
 
-    from . import labels as people
-    from .claims import VERDICTS, claims_ledger as ledger
+    from ..evidence import labels as people
+    from ..evidence.claims import VERDICTS, claims_ledger as ledger
 
     L = ledger().to_frame()
     ax = fig.subplots()
@@ -776,7 +777,7 @@ def claims_ledger(fig):
         "the paper printed −1.06 [−1.56, −0.56], I² = 0%.",
         [BALSALOBRE, "data/reported_effects.csv"], width="double", height=2.3)
 def sensitivity(fig):
-    from .sensitivity import gosh, leave1out
+    from ..meta.sensitivity import gosh, leave1out
 
     res, _ = _balsalobre()
     g = gosh(res)
@@ -810,8 +811,8 @@ def sensitivity(fig):
         "adjusted estimate dashed; k0 in the JSON); effect sizes treated as independent.",
         [LLANOS_A, "data/outcomes.csv"], width="single", height=2.6)
 def funnel_methods(fig):
-    from .models import rma
-    from .smallstudy import funnel_data, trimfill
+    from ..meta.models import rma
+    from ..meta.smallstudy import funnel_data, trimfill
 
     c = _comparisons("running_economy", "llanoslagos2024a")
     res = rma(c["yi"].to_numpy(float), c["vi"].to_numpy(float), slab=list(c["es_id"]))
@@ -840,7 +841,7 @@ def funnel_methods(fig):
         [BALSALOBRE, "Röver C (2020) J Stat Softw 93(6), doi:10.18637/jss.v093.i06"],
         width="double", height=2.2)
 def bayes_balsalobre(fig):
-    from .bayes import bayesmeta
+    from ..meta.bayes import bayesmeta
 
     res, _ = _balsalobre()
     bm = bayesmeta(res.yi, res.vi, tau_prior="halfnormal", tau_scale=0.5, slab=res.slab)
@@ -965,8 +966,8 @@ def build_all(out="figures", formats=("pdf", "svg", "png"), only=None, dpi=DEFAU
          "doi:10.1186/s12874-015-0060-8"],
         width="double", height=4.4)
 def methods_network(fig):
-    from . import labels
-    from .netmeta import method_network
+    from ..evidence import labels
+    from ..evidence.networks import method_network
 
     axes = fig.subplots(2, 2, gridspec_kw={"width_ratios": [1, 1.5]})
     out = {}
@@ -1035,8 +1036,8 @@ YLIM_CUMULATIVE = (-2.5, 1.0)
          "data/studies.csv (year)", "Lau J et al. (1992) N Engl J Med 327:248-254, "
          "doi:10.1056/NEJM199207233270406"], width="double", height=2.8)
 def cumulative_evidence(fig):
-    from . import labels
-    from .living import LIVING_REVIEW, cumulative_by_year, new_evidence
+    from ..evidence import labels
+    from ..evidence.living import LIVING_REVIEW, cumulative_by_year, new_evidence
 
     before = cumulative_by_year(reviews=("llanoslagos2024a",))
     after = cumulative_by_year(reviews=("llanoslagos2024a", LIVING_REVIEW))

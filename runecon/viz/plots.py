@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from . import labels as words
-from .errors import InputError
+from ..evidence import labels as words
+from ..errors import InputError
 from .style import OKABE_ITO, POOLED_COLOR, CYCLE
 
 __all__ = ["forest", "funnel", "bubble", "orchard", "orchard_summary", "gosh", "leave1out",
@@ -909,7 +909,7 @@ def cumulative_evidence(table, ax=None, *, living=None, methods=None,
     matplotlib.axes.Axes
         Artists labelled ``"method:<code>"``, ``"ci:<code>"`` and ``"living:<code>"``.
     """
-    from . import labels as _labels
+    from ..evidence import labels as _labels
 
     ax = _ax(ax)
     need = {"method", "year", "estimate", "ci_lb", "ci_ub"}

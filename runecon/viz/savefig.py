@@ -12,7 +12,7 @@ import datetime
 import os
 from pathlib import Path
 
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = ["FORMATS", "DEFAULT_DPI", "SVG_HASHSALT", "save"]
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 
-from . import config
+from .. import config
 
 __all__ = ["STYLE_FILE", "OKABE_ITO", "CYCLE", "SINGLE_COLUMN_IN", "DOUBLE_COLUMN_IN",
            "POOLED_COLOR", "width_in", "use", "context"]
@@ -43,7 +43,7 @@ POOLED_COLOR = OKABE_ITO["black"]
 
 def width_in(width) -> float:
     """Figure width in inches: ``"single"``, ``"double"`` or a number of inches."""
-    from .errors import InputError
+    from ..errors import InputError
 
     if isinstance(width, str):
         if width == "single":
