@@ -20,8 +20,6 @@ from types import ModuleType as _ModuleType
 
 from . import _oldpaths
 
-_oldpaths.install()
-
 __version__ = "0.1.0"
 
 # One import line per module; __all__ is computed below so that adding a module is one line.
@@ -50,6 +48,8 @@ from .evidence import labels
 from .evidence.claims import ClaimsLedger, claims_ledger
 from .evidence import living
 from .evidence.living import cumulative_by_year
+
+_oldpaths.install()   # after the imports above: see its docstring
 
 #: submodules that are part of the public API (others are implementation detail)
 _PUBLIC_MODULES = {"errors", "physiology", "plots", "style", "figures", "explorer", "savefig", "labels",

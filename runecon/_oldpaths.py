@@ -47,6 +47,18 @@ class OldPathFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 
 def install() -> None:
-    """Put the finder first on ``sys.meta_path`` (once)."""
+    """Register the old addresses of the modules already loaded and put the finder, for the
+    others, first on ``sys.meta_path`` (once). Called at the end of ``runecon/__init__.py``.
+
+    Registering in ``sys.modules`` matters where a module shares its name with the function
+    the package exports (``runecon.comparisons``, ``runecon.subgroups``, ``runecon.netmeta``):
+    loading ``runecon.comparisons`` through the finder would set the package's attribute to
+    the module, replacing the function. A registered module is not loaded again, so the
+    attribute stays the function, as before the move.
+    """
+    for old, new in OLD_PATHS.items():
+        module = sys.modules.get(f"runecon.{new}")
+        if module is not None:
+            sys.modules.setdefault(f"runecon.{old}", module)
     if not any(isinstance(f, OldPathFinder) for f in sys.meta_path):
         sys.meta_path.insert(0, OldPathFinder())

@@ -13,6 +13,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import runecon  # noqa: E402
+from conftest import ROOT  # noqa: E402
 from runecon import figures, labels  # noqa: E402
 from runecon.cli import main  # noqa: E402
 from runecon.errors import InputError  # noqa: E402
@@ -463,7 +464,7 @@ def test_readme_lists_every_figure():
     """The README's list of article figures names every registered figure."""
     from pathlib import Path
 
-    readme = (Path(figures.__file__).resolve().parents[1] / "README.md").read_text(
+    readme = (ROOT / "README.md").read_text(
         encoding="utf-8")
     section = readme.split("All article figures", 1)[1].split("##", 1)[0]
     assert not [n for n in figures.REGISTRY if f"`{n}`" not in section]
