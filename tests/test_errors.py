@@ -210,7 +210,7 @@ FUNCTIONS = {
     "pet_peese": lambda y, v: rc.pet_peese(rc.rma(y, v)),
     "funnel_data": lambda y, v: rc.funnel_data(rc.rma(y, v)),
 }
-#: the three-level engine; runecon/multilevel.py is being rewritten in parallel (issue #11,
+#: the three-level engine; runecon/meta/multilevel.py is being rewritten in parallel (issue #11,
 #: speed), so its degenerate cases are asserted separately with the known failures marked
 FUNCTIONS_MV = {
     "rma_mv": lambda y, v: rc.rma_mv(y, v, cluster=[j // 2 for j in range(len(y))]),
@@ -339,7 +339,7 @@ def test_named_degenerate_data(data, name):
     _check_call(name, FUNCTIONS[name], *NAMED[data])
 
 
-#: rma_mv defects found by the fuzz; runecon/multilevel.py is another engineer's file in this
+#: rma_mv defects found by the fuzz; runecon/meta/multilevel.py is another engineer's file in this
 #: round (TODO lead: fix there -- an empty cluster list reaches np.max of an empty array;
 #: variances below ~1e-80 make the Cholesky factor fail with numpy's LinAlgError; one
 #: dominant variance needs the check rma() has: _checks.resolvable_weights(v, "vi"))

@@ -1,4 +1,4 @@
-"""The explorer of notebook 20 (runecon/explorer.py), tested without a browser.
+"""The explorer of notebook 20 (runecon/viz/explorer.py), tested without a browser.
 
 Expected values: printed by Llanos-Lagos 2024a (Sports Med 54:895-932,
 doi:10.1007/s40279-023-01978-y; Sect. 3.4 and Tables 4-6, also data/pooled.csv) and metafor
