@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from ._design import model_matrix, parse_formula
 from .errors import ConvergenceError, InputError, TooFewStudiesError
@@ -34,9 +34,10 @@ _GRAD_TOL = 1e-6
 _STEP_TOL = 1e-10
 #: relative size of a full Newton step whose log-likelihood change is below rounding
 _ROUNDING_STEP = 1e-6
-#: relative distance to an earlier start's optimum at which a Newton path is merged
-#: with it (quadratic convergence: the remaining error would square at each step)
-_MERGE = 1e-4
+#: step halvings before a direction is given up as not ascending (2^-40 ~ 1e-12)
+_HALVINGS = 40
+#: grid of starting values, in units of the scale of the effects (var(yi)), besides 0
+_GRID = np.geomspace(1e-3, 4.0, 12)
 
 
 # --------------------------------------------------------------------------- likelihood
@@ -110,120 +111,138 @@ class _NestedLikelihood:
     Z2'M^-1 B = S(B) / d - g s1 T(B)[j(e)] / f[j(e)], Z1'M^-1 Z1 = diag(m / f),
     Z1'M^-1 Z2 = [j = j(e)] g_e / f_j, Z2'M^-1 Z2 = diag(g) - s1 [j(e) = j(e')] g_e g_e' / f_j
     (Searle, Casella & McCulloch 1992, Variance Components, ch. 6 and app. M for the
-    derivatives; the same formulas as :class:`_Likelihood`).
+    derivatives; the same formulas as :class:`_Likelihood`). With B = [Q, y] (X = QR) all
+    of the likelihood is in the (p+1)×(p+1) matrix C = B'M^-1 B: A = Q'M^-1 Q is its leading
+    block and y'Py its Schur complement. :meth:`ll_grid` evaluates the log-likelihood at many
+    points in one vectorised pass.
     """
 
     def __init__(self, y, v, X, c_codes, e_codes, reml):
         order = np.lexsort((e_codes, c_codes))          # rows grouped by cluster, then unit
         Q, R = np.linalg.qr(X)
-        self.y, self.v, self.R, self.reml = y, v, R, reml
+        self.y, self.v, self.Q, self.R, self.reml = y, v, Q, R, reml
         k, p = X.shape
         self.p = p
         logdet_xtx = 2.0 * np.log(np.abs(np.diag(R))).sum()
         self.logdet_xtx = logdet_xtx
-        self.const = (-0.5 * (k - p) * _LOG2PI + 0.5 * logdet_xtx) if reml \
-            else -0.5 * k * _LOG2PI
+        # every constant of the log-likelihood: -(k - p) log(2 pi) / 2 (REML; ML: k) with
+        # metafor's REMLf = TRUE term +log|X'X| / 2 - log|X'X| / 2 (the second from
+        # log|X'M^-1 X| = log|Q'M^-1 Q| + log|X'X|), and -sum(log vi) / 2 from log|M|
+        self.const = (-0.5 * (k - p) * _LOG2PI if reml else -0.5 * k * _LOG2PI) \
+            - 0.5 * float(np.log(v).sum())
         cs, es = c_codes[order], e_codes[order]
         w = 1.0 / v[order]
         B = np.column_stack([Q[order], y[order]])
-        self.e_start = np.flatnonzero(np.r_[True, es[1:] != es[:-1]])   # units: row starts
-        unit_c = cs[self.e_start]                                        # cluster of each unit
+        e_start = np.flatnonzero(np.r_[True, es[1:] != es[:-1]])   # units: row starts
+        unit_c = cs[e_start]                                        # cluster of each unit
         self.c_start = np.flatnonzero(np.r_[True, unit_c[1:] != unit_c[:-1]])
         self.unit_c = np.repeat(np.arange(self.c_start.size),
                                 np.diff(np.r_[self.c_start, unit_c.size]))
         WB = B * w[:, None]
         self.BWB = B.T @ WB
-        self.SB = np.add.reduceat(WB, self.e_start, axis=0)             # S(B), units × (p+1)
-        self.n = np.add.reduceat(w, self.e_start)
-        self.sum_logv = float(np.log(v).sum())
-        self._cache = (None, None)
-
-    def _csum(self, a):
-        return np.add.reduceat(a, self.c_start, axis=0)
+        self.SB = np.add.reduceat(WB, e_start, axis=0)             # S(B), units × (p+1)
+        self.n = np.add.reduceat(w, e_start)
+        q = p + 1
+        self.SBo = (self.SB[:, :, None] * self.SB[:, None, :]).reshape(-1, q * q)
+        self._key, self._st = None, None
 
     def _state(self, s):
-        key = (float(s[0]), float(s[1]))
-        if self._cache[0] == key:
-            return self._cache[1]
-        s1, s2 = key
-        p = self.p
+        s1, s2 = float(s[0]), float(s[1])
+        if self._key == (s1, s2):
+            return self._st
+        p, c_start = self.p, self.c_start
         d = 1.0 + s2 * self.n
         g = self.n / d
-        m = self._csum(g)
+        m = np.add.reduceat(g, c_start)
         f = 1.0 + s1 * m
         Sd = self.SB / d[:, None]
-        T = self._csum(Sd)
-        C = self.BWB - s2 * (self.SB.T @ Sd) - s1 * (T.T @ (T / f[:, None]))
+        T = np.add.reduceat(Sd, c_start, axis=0)
+        Tf = T / f[:, None]
+        C = self.BWB - s2 * (self.SB.T @ Sd) - s1 * (T.T @ Tf)
         A = C[:p, :p]
         La = np.linalg.cholesky(A)
         Ai = np.linalg.inv(A)
         b = C[:p, p]
         bhat = Ai @ b
         yPy = C[p, p] - b @ bhat
-        logdetM = self.sum_logv + np.log(d).sum() + np.log(f).sum()
-        ll = self.const - 0.5 * logdetM - 0.5 * yPy
+        ll = self.const - 0.5 * (np.log(d).sum() + np.log(f).sum() + yPy)
         if self.reml:
-            ll -= 0.5 * (2.0 * np.log(np.diag(La)).sum() + self.logdet_xtx)
-        st = dict(s1=s1, s2=s2, d=d, g=g, m=m, f=f, Sd=Sd, T=T, Ai=Ai, b=b, bhat=bhat,
-                  ll=float(ll))
-        self._cache = (key, st)
+            ll -= np.log(La.diagonal()).sum()
+        st = (s1, s2, d, g, m, f, Sd, T, Tf, Ai, b, bhat, float(ll))
+        self._key, self._st = (s1, s2), st
         return st
 
     def beta_parts(self, s):
         """(Q'M^-1 Q)^-1 and Q'M^-1 y at s."""
         st = self._state(s)
-        return st["Ai"], st["b"]
+        return st[9], st[10]
+
+    def ll_grid(self, S):
+        """Log-likelihood at each row (s1, s2) of S, vectorised over the rows."""
+        p, q, c_start = self.p, self.p + 1, self.c_start
+        s1, s2 = S[:, :1], S[:, 1:]
+        d = 1.0 + s2 * self.n                                    # points × units
+        f = 1.0 + s1 * np.add.reduceat(self.n / d, c_start, axis=1)
+        di = 1.0 / d
+        T = np.add.reduceat(self.SB[None, :, :] * di[:, :, None], c_start, axis=1)
+        C = (self.BWB - (s2 * (di @ self.SBo)).reshape(-1, q, q)   # T: points × clusters × q
+             - s1[:, :, None] * (T.transpose(0, 2, 1) @ (T / f[:, :, None])))
+        A, b = C[:, :p, :p], C[:, :p, p:]
+        La = np.linalg.cholesky(A)
+        yPy = C[:, p, p] - (b * np.linalg.solve(A, b)).sum(axis=(1, 2))
+        ll = self.const - 0.5 * (np.log(d).sum(axis=1) + np.log(f).sum(axis=1) + yPy)
+        if self.reml:
+            ll -= np.log(np.diagonal(La, axis1=1, axis2=2)).sum(axis=1)
+        return ll
 
     def ll(self, s, derivs=0):
         st = self._state(s)
         if derivs == 0:
-            return st["ll"]
-        p, reml, uc = self.p, self.reml, self.unit_c
-        g, f, m, s1, Ai, T = st["g"], st["f"], st["m"], st["s1"], st["Ai"], st["T"]
-        fu = f[uc]
-        gu = g / fu
-        # N_i = Z_i'M^-1 [Q, y] C = [Z_i'M^-1 Q, Z_i'P y] with C = [[I, -bhat], [0, 1]]
-        C = np.eye(p + 1)
-        C[:p, p] = -st["bhat"]
-        N = ((T / f[:, None]) @ C, (st["Sd"] - (s1 * gu)[:, None] * T[uc]) @ C)
-        NN = [n.T @ n for n in N]
-        # N_i' K_ij N_j with K_ij = Z_i'M^-1 Z_j (closed forms in the class docstring)
+            return st[-1]
+        s1, s2, d, g, m, f, Sd, T, Tf, Ai, b, bhat, ll = st
+        p, reml, c_start = self.p, self.reml, self.c_start
+        gu = g / f[self.unit_c]
+        # N_i = Z_i'M^-1 [Q, y] [[I, -bhat], [0, 1]] = [Z_i'M^-1 Q, Z_i'P y]
+        N1 = Sd - (s1 * gu)[:, None] * T[self.unit_c]
+        N0 = Tf.copy()
+        N0[:, p] -= Tf[:, :p] @ bhat
+        N1[:, p] -= N1[:, :p] @ bhat
+        NN = (N0.T @ N0, N1.T @ N1)
         mf = m / f
-        G1 = g[:, None] * N[1]
-        cs = self._csum(G1)
-        KN = {(0, 0): (N[0] * mf[:, None]).T @ N[0],
-              (0, 1): (N[0] / f[:, None]).T @ cs,
-              (1, 1): G1.T @ N[1] - s1 * (cs.T @ (cs / f[:, None]))}
+        G1 = g[:, None] * N1
+        cs = np.add.reduceat(G1, c_start, axis=0)
+        # N_i' K_ij N_j with K_ij = Z_i'M^-1 Z_j (closed forms in the class docstring)
+        KN = ((N0 * mf[:, None]).T @ N0, (N0 / f[:, None]).T @ cs,
+              G1.T @ N1 - s1 * (cs.T @ (cs / f[:, None])))
         g2 = g * g
-        cg2 = self._csum(g2) / f
-        K2 = {(0, 0): mf @ mf, (0, 1): gu @ gu,
-              (1, 1): g2.sum() - 2.0 * s1 * (g2 @ gu) + s1 * s1 * (cg2 @ cg2)}
+        cg2 = np.add.reduceat(g2, c_start) / f
+        K2 = (mf @ mf, gu @ gu, g2.sum() - 2.0 * s1 * (g2 @ gu) + s1 * s1 * (cg2 @ cg2))
         tr = [mf.sum(), g.sum() - s1 * (g @ gu)]           # tr(M^-1 G_i)
-        LL = [nn[:p, :p] for nn in NN]
+        LL = (NN[0][:p, :p], NN[1][:p, :p])
         if reml:                                            # tr(P G_i)
             tr = [tr[i] - np.sum(Ai * LL[i]) for i in range(2)]
-        grad = np.array([0.5 * (NN[i][p, p] - tr[i]) for i in range(2)])
+        grad = np.array([0.5 * (NN[0][p, p] - tr[0]), 0.5 * (NN[1][p, p] - tr[1])])
         if derivs == 1:
-            return st["ll"], grad
-        Lz = [nn[:p, p] for nn in NN]
-        AL = [Ai @ LL[0], Ai @ LL[1]]
+            return ll, grad
+        Lz = (NN[0][:p, p], NN[1][:p, p])
+        AL = (Ai @ LL[0], Ai @ LL[1])
         H, F = np.empty((2, 2)), np.empty((2, 2))
-        for i, j in ((0, 0), (0, 1), (1, 1)):
-            fro = K2[i, j]
+        for n, (i, j) in enumerate(((0, 0), (0, 1), (1, 1))):
+            fro = K2[n]
             if reml:
-                fro += -2.0 * np.sum(KN[i, j][:p, :p] * Ai) + np.sum(AL[i] * AL[j].T)
+                fro += -2.0 * np.sum(KN[n][:p, :p] * Ai) + np.sum(AL[i] * AL[j].T)
             F[i, j] = F[j, i] = 0.5 * fro
-            H[i, j] = H[j, i] = F[i, j] - (KN[i, j][p, p] - Lz[i] @ Ai @ Lz[j])
-        return st["ll"], grad, H, F
+            H[i, j] = H[j, i] = F[i, j] - (KN[n][p, p] - Lz[i] @ Ai @ Lz[j])
+        return ll, grad, H, F
 
 
-def _ascend(lik, full, free, x, scale, maxiter=200, known=()):
+def _ascend(lik, full, free, x, scale, maxiter=100):
     """Projected Newton ascent from x (free components, >= 0): Newton steps with the exact
-    Hessian where it is negative definite, Fisher scoring steps otherwise, step halving so
-    the log-likelihood never decreases, components that cross 0 clipped to it.
-
-    ``known``: optima (x, ll, g, step) of earlier starts; a Newton iterate within
-    ``_MERGE`` (relative) of one of them is in its quadratic basin, which is returned."""
+    Hessian where it is negative definite, Fisher scoring steps otherwise, step halving
+    (at most ``_HALVINGS`` times) so the log-likelihood never decreases, components that
+    cross 0 clipped to it. Stops when a step moves sigma2 by at most ``_STEP_TOL``
+    (relative), when no ascent is possible along the step, or after ``maxiter`` steps; the
+    caller checks the gradient. Returns (x, ll, gradient, steps taken, last step)."""
     ll, g, H, F = lik.ll(full(x), derivs=3)
     step, it = np.inf, 0
     for it in range(1, maxiter + 1):
@@ -244,39 +263,36 @@ def _ascend(lik, full, free, x, scale, maxiter=200, known=()):
                 "for two variance components and these moderators); fit a two-level model "
                 "with rma() or fix one component with sigma2=") from None
         t = 1.0
-        while True:
+        for _ in range(_HALVINGS + 1):
             xn = x.copy()
             xn[act] = np.maximum(x[act] + t * d, 0.0)
-            lln = lik.ll(full(xn))
-            if lln >= ll or t < 1e-10:
+            new = lik.ll(full(xn), derivs=3)
+            if new[0] >= ll:
                 break
             if t == 1.0 and newton and np.max(np.abs(xn - x)) <= _ROUNDING_STEP * (scale + np.max(x)):
                 # a full Newton step this small on a concave model ascends in exact
                 # arithmetic: a lower ll is rounding, so take it (quadratic convergence)
-                lln = ll
                 break
             t /= 2.0
-        if lln < ll:                      # no ascent possible along d: at the optimum
+        else:                             # no ascent possible along d: at the optimum
             step = 0.0
             break
         step = float(np.max(np.abs(xn - x)))
         x = xn
-        ll, g, H, F = lik.ll(full(x), derivs=3)
+        ll, g, H, F = new
         if step <= _STEP_TOL * (scale + float(np.max(x))):
             break
-        if newton:
-            for xk, llk, gk, stepk in known:
-                if np.max(np.abs(x - xk)) <= _MERGE * (scale + float(np.max(xk))):
-                    return xk, llk, gk, it, stepk
     return x, ll, g, it, step
 
 
 def _maximise(lik, fixed, scale):
     """Maximise lik over sigma2 >= 0 with the components in ``fixed`` (index -> value) held.
 
-    Projected Newton/Fisher-scoring ascent (:func:`_ascend`) from several starts, the best
-    log-likelihood kept (a path entering an earlier optimum's quadratic basin is merged with
-    it); optima on the boundary are reported at exactly 0. The projected
+    The log-likelihood is evaluated on a grid of the free components (0 and
+    ``_GRID`` × ``scale``, one vectorised pass); projected Newton/Fisher-scoring ascent
+    (:func:`_ascend`) starts from the best grid point, so the optimum is at least as high
+    as every grid point (a guard against a local maximum of a likelihood that is not
+    concave); optima on the boundary are reported at exactly 0. The projected
     gradient (scaled by sigma2 + mean vi) must be below ``_GRAD_TOL``, else
     ConvergenceError.
     """
@@ -292,17 +308,13 @@ def _maximise(lik, fixed, scale):
 
     if not free:
         return base, lik.ll(base), 0
-    starts = [np.full(len(free), f * scale) for f in (0.02, 0.3, 2.0)]
-    if len(free) == 2:
-        starts += [np.array([scale, 0.01 * scale]), np.array([0.01 * scale, scale])]
-    best, iters, known = None, 0, []
-    for x0 in starts:
-        x, ll, g, it, step = _ascend(lik, full, free, x0, scale, known=known)
-        iters += it
-        known.append((x, ll, g, step))
-        if best is None or ll > best[1]:
-            best = (x, ll, g, step)
-    x, ll, g, step = best
+    axis = np.r_[0.0, _GRID * scale]
+    pts = np.stack(np.meshgrid(*[axis] * len(free), indexing="ij"), -1).reshape(-1, len(free))
+    S = np.tile(base, (pts.shape[0], 1))
+    S[:, free] = pts
+    ll_grid = lik.ll_grid(S)
+    x0 = pts[int(np.nanargmax(ll_grid)) if np.isfinite(ll_grid).any() else 0].copy()
+    x, ll, g, iters, step = _ascend(lik, full, free, x0, scale)
     vbar = float(np.mean(lik.v))
     for j, i in enumerate(free):
         sc = x[j] + vbar
@@ -320,8 +332,8 @@ def _codes(x, argument, k, data):
     if isinstance(x, str):
         x = _column(data, x, argument)
     labels = _checks.labels(x, argument, k)
-    index = {s: j for j, s in enumerate(dict.fromkeys(labels))}   # first-appearance order
-    return np.array([index[s] for s in labels]), labels
+    index = {}                                                     # first-appearance order
+    return np.array([index.setdefault(s, len(index)) for s in labels]), labels
 
 
 def _name(x, default):
@@ -408,12 +420,14 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
     _check_finite_yi(y)
     v = _vector(_column(data, vi, "vi") if isinstance(vi, str) else vi, "vi", k)
     _check_positive(v, "vi")
-    c_codes, c_labels = _codes(cluster, "cluster", k, data)
-    if es_id is None:
-        e_labels = [str(i + 1) for i in range(k)]
-    else:
-        _, e_labels = _codes(es_id, "es_id", k, data)
-    e_codes, _ = _codes([f"{c}\x00{e}" for c, e in zip(c_labels, e_labels)], "es_id", k, None)
+    c_codes, _ = _codes(cluster, "cluster", k, data)
+    if es_id is None:                       # every effect its own unit
+        e_codes = np.arange(k)
+    else:                                   # units are (cluster, es_id) pairs
+        e_local, _ = _codes(es_id, "es_id", k, data)
+        index = {}
+        e_codes = np.array([index.setdefault(u, len(index))
+                            for u in zip(c_codes.tolist(), e_local.tolist())])
     n1, n2 = int(c_codes.max()) + 1, int(e_codes.max()) + 1
     if n1 < 2:
         raise TooFewStudiesError("cluster", "has a single level; at least two clusters are needed")
@@ -451,7 +465,7 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
         s0, ll0, _ = _maximise(lik, {**fixed, lev: 0.0}, scale)
         stat = max(2.0 * (ll - ll0), 0.0)
         tests.append(LevelTest(factor=fac, ll0=float(ll0), LRT=stat,
-                             pval=float(stats.chi2.sf(stat, 1)), sigma2_0=tuple(map(float, s0))))
+                             pval=float(special.chdtrc(1, stat)), sigma2_0=tuple(map(float, s0))))
 
     Ai, QMy = lik.beta_parts(s2)
     Rinv = np.linalg.inv(lik.R)                     # X = Q R: beta = R^-1 (Q'M^-1 Q)^-1 Q'M^-1 y
@@ -461,12 +475,14 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
     df = k - p if test == "t" else None
     se, zval, pval, ci_lb, ci_ub, QM, QMp, QMdf, btt = _coef_tests(beta, vb, df, level)
     # heterogeneity with the sampling variances alone
+    # QE = y'P0 y, P0 = W - W Q (Q'W Q)^-1 Q'W (W = diag(1/vi), X = QR), and tr(P0)
     W0 = 1.0 / v
-    XW = X.T * W0
-    P0 = np.diag(W0) - XW.T @ np.linalg.solve(XW @ X, XW)
-    QE = float(yc @ P0 @ yc)
-    QEp = float(stats.chi2.sf(QE, k - p))
-    vt = (k - p) / float(np.trace(P0))
+    QW = lik.Q * W0[:, None]
+    A0 = lik.Q.T @ QW
+    b0 = QW.T @ yc
+    QE = float(yc @ (W0 * yc) - b0 @ np.linalg.solve(A0, b0))
+    QEp = float(special.chdtrc(k - p, QE))
+    vt = (k - p) / float(W0.sum() - np.sum(np.linalg.inv(A0) * (QW.T @ QW)))
     tot = s2[0] + s2[1] + vt
     one = (lambda a: float(a[0])) if p == 1 else (lambda a: a)
     return RMAMVResult(
