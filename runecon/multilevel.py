@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 from scipy import special
+from scipy.linalg.lapack import dpotrf as _potrf, dpotrs as _potrs
 
 from ._design import model_matrix, parse_formula
 from .errors import ConvergenceError, InputError, TooFewStudiesError
@@ -32,12 +33,14 @@ _GRAD_TOL = 1e-6
 #: relative step below which the sigma2 iteration stops (Newton converges quadratically:
 #: the next step would be ~1e-20)
 _STEP_TOL = 1e-10
-#: relative size of a full Newton step whose log-likelihood change is below rounding
-_ROUNDING_STEP = 1e-6
+#: rounding error of the log-likelihood, in units of eps times the size of its terms
+#: (y'W y, the constants): a full Newton step whose log-likelihood falls by less than
+#: this is taken (the decrease is rounding; with vi << sigma2 it reaches ~1e-6)
+_LL_ROUNDING = 1e3
 #: step halvings before a direction is given up as not ascending (2^-40 ~ 1e-12)
 _HALVINGS = 40
 #: grid of starting values, in units of the scale of the effects (var(yi)), besides 0
-_GRID = np.geomspace(1e-3, 4.0, 12)
+_GRID = {1: np.geomspace(1e-3, 4.0, 25), 2: np.geomspace(1e-3, 4.0, 9)}
 
 
 # --------------------------------------------------------------------------- likelihood
@@ -142,7 +145,11 @@ class _NestedLikelihood:
         self.BWB = B.T @ WB
         self.SB = np.add.reduceat(WB, e_start, axis=0)             # S(B), units × (p+1)
         self.n = np.add.reduceat(w, e_start)
+        #: rounding error of ll: y'M^-1 y <= y'W y is a difference of terms this large
+        self.ll_rounding = _LL_ROUNDING * np.finfo(float).eps * (
+            abs(self.BWB[p, p]) + abs(self.const) + k)
         q = p + 1
+        self.eye = np.eye(p)
         self.SBo = (self.SB[:, :, None] * self.SB[:, None, :]).reshape(-1, q * q)
         self._key, self._st = None, None
 
@@ -159,9 +166,10 @@ class _NestedLikelihood:
         T = np.add.reduceat(Sd, c_start, axis=0)
         Tf = T / f[:, None]
         C = self.BWB - s2 * (self.SB.T @ Sd) - s1 * (T.T @ Tf)
-        A = C[:p, :p]
-        La = np.linalg.cholesky(A)
-        Ai = np.linalg.inv(A)
+        La, info = _potrf(C[:p, :p], lower=1)            # LAPACK: no numpy call overhead
+        if info:
+            raise np.linalg.LinAlgError("X'M^-1 X is not positive definite")
+        Ai = _potrs(La, self.eye, lower=1)[0]
         b = C[:p, p]
         bhat = Ai @ b
         yPy = C[p, p] - b @ bhat
@@ -220,7 +228,7 @@ class _NestedLikelihood:
         tr = [mf.sum(), g.sum() - s1 * (g @ gu)]           # tr(M^-1 G_i)
         LL = (NN[0][:p, :p], NN[1][:p, :p])
         if reml:                                            # tr(P G_i)
-            tr = [tr[i] - np.sum(Ai * LL[i]) for i in range(2)]
+            tr = [tr[i] - (Ai * LL[i]).sum() for i in range(2)]
         grad = np.array([0.5 * (NN[0][p, p] - tr[0]), 0.5 * (NN[1][p, p] - tr[1])])
         if derivs == 1:
             return ll, grad
@@ -230,7 +238,7 @@ class _NestedLikelihood:
         for n, (i, j) in enumerate(((0, 0), (0, 1), (1, 1))):
             fro = K2[n]
             if reml:
-                fro += -2.0 * np.sum(KN[n][:p, :p] * Ai) + np.sum(AL[i] * AL[j].T)
+                fro += (AL[i] * AL[j].T).sum() - 2.0 * (KN[n][:p, :p] * Ai).sum()
             F[i, j] = F[j, i] = 0.5 * fro
             H[i, j] = H[j, i] = F[i, j] - (KN[n][p, p] - Lz[i] @ Ai @ Lz[j])
         return ll, grad, H, F
@@ -241,7 +249,8 @@ def _ascend(lik, full, free, x, scale, maxiter=100):
     Hessian where it is negative definite, Fisher scoring steps otherwise, step halving
     (at most ``_HALVINGS`` times) so the log-likelihood never decreases, components that
     cross 0 clipped to it. Stops when a step moves sigma2 by at most ``_STEP_TOL``
-    (relative), when no ascent is possible along the step, or after ``maxiter`` steps; the
+    (relative; a Newton step that small is not taken: the iterate is already within about
+    its square of the optimum), when no ascent is possible along the step, or after ``maxiter`` steps; the
     caller checks the gradient. Returns (x, ll, gradient, steps taken, last step)."""
     ll, g, H, F = lik.ll(full(x), derivs=3)
     step, it = np.inf, 0
@@ -262,25 +271,31 @@ def _ascend(lik, full, free, x, scale, maxiter=100):
                 float(step), "the information matrix is singular (too few clusters or effects "
                 "for two variance components and these moderators); fit a two-level model "
                 "with rma() or fix one component with sigma2=") from None
+        xn = x.copy()
+        xn[act] = np.maximum(x[act] + d, 0.0)
+        step = float(abs(xn - x).max())
+        if newton and step <= _STEP_TOL * (scale + float(x.max())):
+            break                         # quadratic convergence: x is within ~step^2
         t = 1.0
         for _ in range(_HALVINGS + 1):
-            xn = x.copy()
-            xn[act] = np.maximum(x[act] + t * d, 0.0)
+            if t < 1.0:
+                xn = x.copy()
+                xn[act] = np.maximum(x[act] + t * d, 0.0)
             new = lik.ll(full(xn), derivs=3)
             if new[0] >= ll:
                 break
-            if t == 1.0 and newton and np.max(np.abs(xn - x)) <= _ROUNDING_STEP * (scale + np.max(x)):
-                # a full Newton step this small on a concave model ascends in exact
-                # arithmetic: a lower ll is rounding, so take it (quadratic convergence)
+            if t == 1.0 and newton and new[0] >= ll - getattr(lik, "ll_rounding", 0.0):
+                # a full Newton step on a concave model whose log-likelihood falls by less
+                # than its rounding error: take it (quadratic convergence)
                 break
             t /= 2.0
         else:                             # no ascent possible along d: at the optimum
             step = 0.0
             break
-        step = float(np.max(np.abs(xn - x)))
+        step = float(abs(xn - x).max())
         x = xn
         ll, g, H, F = new
-        if step <= _STEP_TOL * (scale + float(np.max(x))):
+        if step <= _STEP_TOL * (scale + float(x.max())):
             break
     return x, ll, g, it, step
 
@@ -308,13 +323,32 @@ def _maximise(lik, fixed, scale):
 
     if not free:
         return base, lik.ll(base), 0
-    axis = np.r_[0.0, _GRID * scale]
+    grid = _GRID[len(free)]
+    axis = np.r_[0.0, grid * scale]
     pts = np.stack(np.meshgrid(*[axis] * len(free), indexing="ij"), -1).reshape(-1, len(free))
     S = np.tile(base, (pts.shape[0], 1))
     S[:, free] = pts
     ll_grid = lik.ll_grid(S)
-    x0 = pts[int(np.nanargmax(ll_grid)) if np.isfinite(ll_grid).any() else 0].copy()
-    x, ll, g, iters, step = _ascend(lik, full, free, x0, scale)
+    best = int(np.nanargmax(ll_grid)) if np.isfinite(ll_grid).any() else 0
+    # start: the best grid point, moved to the vertex of the parabola (in log sigma2)
+    # through it and its two neighbours along each free axis when that is higher
+    n = axis.size
+    L = ll_grid.reshape((n,) * len(free))
+    idx = np.unravel_index(best, L.shape)
+    x0 = axis[list(idx)]
+    xr = x0.copy()
+    h = math.log(grid[1] / grid[0])
+    for j, i in enumerate(idx):
+        if 2 <= i <= n - 2:
+            lo, hi = list(idx), list(idx)
+            lo[j], hi[j] = i - 1, i + 1
+            lm, lp = L[tuple(lo)], L[tuple(hi)]
+            curv = lm - 2.0 * L[idx] + lp
+            if curv < 0:
+                xr[j] = axis[i] * math.exp(min(max(0.5 * h * (lm - lp) / curv, -h), h))
+    if lik.ll(full(xr)) < ll_grid[best]:
+        xr = x0
+    x, ll, g, iters, step = _ascend(lik, full, free, xr, scale)
     vbar = float(np.mean(lik.v))
     for j, i in enumerate(free):
         sc = x[j] + vbar
