@@ -37,9 +37,12 @@ _STEP_TOL = 1e-10
 #: (y'W y, the constants): a full Newton step whose log-likelihood falls by less than
 #: this is taken (the decrease is rounding; with vi << sigma2 it reaches ~1e-6)
 _LL_ROUNDING = 1e3
+#: Newton/Fisher steps per maximisation (from the grid start 4-7 are typical)
+_MAXITER = 100
 #: step halvings before a direction is given up as not ascending (2^-40 ~ 1e-12)
 _HALVINGS = 40
-#: grid of starting values, in units of the scale of the effects (var(yi)), besides 0
+#: grid of starting values per free component, in units of the scale max(var(yi),
+#: mean(vi) / 10), besides 0: 25 points for one component, 9 x 9 (+ 0) for two
 _GRID = {1: np.geomspace(1e-3, 4.0, 25), 2: np.geomspace(1e-3, 4.0, 9)}
 
 
@@ -244,7 +247,7 @@ class _NestedLikelihood:
         return ll, grad, H, F
 
 
-def _ascend(lik, full, free, x, scale, maxiter=100):
+def _ascend(lik, full, free, x, scale, maxiter=None):
     """Projected Newton ascent from x (free components, >= 0): Newton steps with the exact
     Hessian where it is negative definite, Fisher scoring steps otherwise, step halving
     (at most ``_HALVINGS`` times) so the log-likelihood never decreases, components that
@@ -254,7 +257,7 @@ def _ascend(lik, full, free, x, scale, maxiter=100):
     caller checks the gradient. Returns (x, ll, gradient, steps taken, last step)."""
     ll, g, H, F = lik.ll(full(x), derivs=3)
     step, it = np.inf, 0
-    for it in range(1, maxiter + 1):
+    for it in range(1, (maxiter or _MAXITER) + 1):
         act = [j for j in range(len(free)) if not (x[j] <= 0.0 and g[free[j]] <= 0.0)]
         if not act:
             step = 0.0
