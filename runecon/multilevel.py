@@ -44,6 +44,9 @@ _HALVINGS = 40
 #: grid of starting values per free component, in units of the scale max(var(yi),
 #: mean(vi) / 10), besides 0: 25 points for one component, 9 x 9 (+ 0) for two
 _GRID = {1: np.geomspace(1e-3, 4.0, 25), 2: np.geomspace(1e-3, 4.0, 9)}
+#: the grid's points (0 added), row-major: one column per free component
+_GRID_POINTS = {n: np.stack(np.meshgrid(*[np.concatenate(([0.0], g))] * n, indexing="ij"),
+                            -1).reshape(-1, n) for n, g in _GRID.items()}
 
 
 # --------------------------------------------------------------------------- likelihood
@@ -139,11 +142,10 @@ class _NestedLikelihood:
         cs, es = c_codes[order], e_codes[order]
         w = 1.0 / v[order]
         B = np.column_stack([Q[order], y[order]])
-        e_start = np.flatnonzero(np.r_[True, es[1:] != es[:-1]])   # units: row starts
-        unit_c = cs[e_start]                                        # cluster of each unit
-        self.c_start = np.flatnonzero(np.r_[True, unit_c[1:] != unit_c[:-1]])
-        self.unit_c = np.repeat(np.arange(self.c_start.size),
-                                np.diff(np.r_[self.c_start, unit_c.size]))
+        e_start = np.flatnonzero(np.diff(es, prepend=-1))          # units: row starts
+        new_c = np.diff(cs[e_start], prepend=-1) != 0               # a unit opens a cluster
+        self.c_start = np.flatnonzero(new_c)
+        self.unit_c = np.cumsum(new_c) - 1                          # cluster of each unit
         WB = B * w[:, None]
         self.BWB = B.T @ WB
         self.SB = np.add.reduceat(WB, e_start, axis=0)             # S(B), units × (p+1)
@@ -247,6 +249,17 @@ class _NestedLikelihood:
         return ll, grad, H, F
 
 
+def _solve(A, b):
+    """Solution of the 1×1 or 2×2 system A d = b (Cramer's rule), None if A is singular."""
+    if len(b) == 1:
+        a = float(A[0, 0])
+        return np.array([b[0] / a]) if a != 0.0 and math.isfinite(a) else None
+    det = float(A[0, 0] * A[1, 1] - A[0, 1] * A[1, 0])
+    if det == 0.0 or not math.isfinite(det):
+        return None
+    return np.array([A[1, 1] * b[0] - A[0, 1] * b[1], A[0, 0] * b[1] - A[1, 0] * b[0]]) / det
+
+
 def _ascend(lik, full, free, x, scale, maxiter=None):
     """Projected Newton ascent from x (free components, >= 0): Newton steps with the exact
     Hessian where it is negative definite, Fisher scoring steps otherwise, step halving
@@ -266,14 +279,13 @@ def _ascend(lik, full, free, x, scale, maxiter=None):
         Hf = H[fi][:, fi]
         # negative definite (1x1 or 2x2): leading minors alternate in sign
         newton = bool(Hf[0, 0] < 0 and (len(fi) == 1 or Hf[0, 0] * Hf[1, 1] - Hf[0, 1] ** 2 > 0))
-        try:
-            d = -np.linalg.solve(Hf, g[fi]) if newton else np.linalg.solve(F[fi][:, fi], g[fi])
-        except np.linalg.LinAlgError:
+        d = _solve(Hf, -g[fi]) if newton else _solve(F[fi][:, fi], g[fi])
+        if d is None:
             raise ConvergenceError(
                 "rma_mv: REML/ML ascent of the variance components", it,
                 float(step), "the information matrix is singular (too few clusters or effects "
                 "for two variance components and these moderators); fit a two-level model "
-                "with rma() or fix one component with sigma2=") from None
+                "with rma() or fix one component with sigma2=")
         xn = x.copy()
         xn[act] = np.maximum(x[act] + d, 0.0)
         step = float(abs(xn - x).max())
@@ -327,10 +339,10 @@ def _maximise(lik, fixed, scale):
     if not free:
         return base, lik.ll(base), 0
     grid = _GRID[len(free)]
-    axis = np.r_[0.0, grid * scale]
-    pts = np.stack(np.meshgrid(*[axis] * len(free), indexing="ij"), -1).reshape(-1, len(free))
-    S = np.tile(base, (pts.shape[0], 1))
-    S[:, free] = pts
+    axis = np.concatenate(([0.0], grid * scale))
+    S = np.empty((axis.size ** len(free), 2))
+    S[:] = base
+    S[:, free] = _GRID_POINTS[len(free)] * scale
     ll_grid = lik.ll_grid(S)
     best = int(np.nanargmax(ll_grid)) if np.isfinite(ll_grid).any() else 0
     # start: the best grid point, moved to the vertex of the parabola (in log sigma2)
@@ -338,7 +350,7 @@ def _maximise(lik, fixed, scale):
     n = axis.size
     L = ll_grid.reshape((n,) * len(free))
     idx = np.unravel_index(best, L.shape)
-    x0 = axis[list(idx)]
+    x0 = axis[list(idx)]            # = S[best, free]
     xr = x0.copy()
     h = math.log(grid[1] / grid[0])
     for j, i in enumerate(idx):
