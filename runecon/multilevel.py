@@ -443,13 +443,14 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
     w ~ N(0, sigma2_2), e ~ N(0, vi) (Konstantopoulos 2011, doi:10.1002/jrsm.35; Cheung
     2014, doi:10.1037/a0032968). sigma2 maximises the REML (or ML) log-likelihood as in
     metafor (Viechtbauer 2010, doi:10.18637/jss.v036.i03), here by projected Newton steps
-    with the exact Hessian (Fisher scoring where it is not negative definite) from five
-    starts, keeping the best (a start whose Newton path reaches an earlier start's optimum
-    is merged with it); the likelihood and its derivatives are evaluated in closed form per
-    cluster (nested Sherman-Morrison, O(k); see ``_NestedLikelihood``) without k×k
-    matrices. The projected gradient is checked, and optima on the boundary
-    are reported as exactly 0 (metafor's optimisers stop near it, e.g. at 1e-10). beta is the
-    GLS estimate with vb = (X'M^-1 X)^-1. QE = y'P0 y with P0 built from W = diag(1/vi).
+    with the exact Hessian (Fisher scoring where it is not negative definite) started at the
+    best point of a grid over the components (evaluated in one vectorised pass, refined by a
+    parabola in log sigma2), so the optimum is at least as high as every grid point; the
+    likelihood and its derivatives are evaluated in closed form per cluster (nested
+    Sherman-Morrison, O(k); see ``_NestedLikelihood``) without k×k matrices. The projected
+    gradient is checked, and optima on the boundary are reported as exactly 0 (metafor's
+    optimisers stop near it, e.g. at 1e-10). beta is the GLS estimate with
+    vb = (X'M^-1 X)^-1. QE = y'P0 y with P0 built from W = diag(1/vi) (with the QR of X).
     Multilevel I² per level: 100 sigma2_l / (sigma2_1 + sigma2_2 + vt) with the typical
     sampling variance vt = (k - p) / tr(P0) (Cheung 2014; metafor FAQ "I^2 for multilevel
     and multivariate models"). The LRT per level refits with that sigma2 fixed at 0 and
