@@ -220,7 +220,155 @@ class _NestedLikelihood:
         N0 = Tf.copy()
         N0[:, p] -= Tf[:, :p] @ bhat
         N1[:, p] -= N1[:, :p] @ bhat
-        NN = (N0.T @ N0, N1.T @ N1)
+        NN = (N0.T @ N0, N1.T @ N1)                        # N_i'N_i
+        mf = m / f
+        G1 = g[:, None] * N1
+        cs = np.add.reduceat(G1, c_start, axis=0)
+        # N_i' K_ij N_j with K_ij = Z_i'M^-1 Z_j (closed forms in the class docstring)
+        KN = ((N0 * mf[:, None]).T @ N0, (N0 / f[:, None]).T @ cs,
+              G1.T @ N1 - s1 * (cs.T @ (cs / f[:, None])))
+        g2 = g * g
+        cg2 = np.add.reduceat(g2, c_start) / f
+        # tr(M^-1 G_i M^-1 G_j) = sum(K_ij^2) and tr(M^-1 G_i)
+        k01 = float(gu @ gu)
+        K2 = np.array([[float(mf @ mf), k01],
+                       [k01, float(g2.sum() - 2.0 * s1 * (g2 @ gu) + s1 * s1 * (cg2 @ cg2))]])
+        tr = np.array([mf.sum(), g.sum() - s1 * (g @ gu)])
+        NN = np.stack(NN)                                   # 2 × q × q
+        KN = np.stack(KN)                                   # (0,0), (0,1), (1,1) × q × q
+        LL = NN[:, :p, :p]
+        if reml:                                            # tr(P G_i)
+            tr -= LL.reshape(2, -1) @ Ai.ravel()
+        grad = 0.5 * (NN[:, p, p] - tr)
+        if derivs == 1:
+            return ll, grad
+        Lz = NN[:, :p, p]
+        sym = lambda a: np.array([[a[0], a[1]], [a[1], a[2]]])   # noqa: E731
+        fro = K2
+        if reml:      # tr(P G_i P G_j) = sum(K_ij^2) - 2 tr(Ai N_i'K_ij N_j) + tr(Ai L_i Ai L_j)
+            AL = Ai @ LL                                    # 2 × p × p
+            fro = fro + AL.reshape(2, -1) @ AL.transpose(0, 2, 1).reshape(2, -1).T \
+                - 2.0 * sym(KN[:, :p, :p].reshape(3, -1) @ Ai.ravel())
+        F = 0.5 * fro
+        H = F - (sym(KN[:, p, p]) - Lz @ Ai @ Lz.T)
+        return ll, grad, H, F
+
+
+class _NestedLikelihood:
+    """(RE)ML log-likelihood of ``~ 1 | cluster/es_id`` in closed form, O(k) per evaluation.
+
+    Same interface and values as :class:`_Likelihood` with G = (Z1 Z1', Z2 Z2') for
+    effect-size units (Z2) nested in clusters (Z1), but without k×k matrices. With
+    W = diag(1/vi), A = W^-1 + s2 Z2 Z2' and M = A + s1 Z1 Z1', two nested Sherman-Morrison
+    steps give, with n_e = 1'W_e 1 (unit e), d_e = 1 + s2 n_e, g_e = n_e / d_e,
+    m_j = sum_(e in j) g_e, f_j = 1 + s1 m_j and the group sums S_e(a) = 1'W_e a,
+    T_j(a) = sum_(e in j) S_e(a) / d_e:
+    a'M^-1 b = a'W b - s2 sum_e S_e(a) S_e(b) / d_e - s1 sum_j T_j(a) T_j(b) / f_j,
+    log|M| = sum log vi + sum_e log d_e + sum_j log f_j, Z1'M^-1 B = T(B) / f,
+    Z2'M^-1 B = S(B) / d - g s1 T(B)[j(e)] / f[j(e)], Z1'M^-1 Z1 = diag(m / f),
+    Z1'M^-1 Z2 = [j = j(e)] g_e / f_j, Z2'M^-1 Z2 = diag(g) - s1 [j(e) = j(e')] g_e g_e' / f_j
+    (Searle, Casella & McCulloch 1992, Variance Components, ch. 6 and app. M for the
+    derivatives; the same formulas as :class:`_Likelihood`). With B = [Q, y] (X = QR) all
+    of the likelihood is in the (p+1)×(p+1) matrix C = B'M^-1 B: A = Q'M^-1 Q is its leading
+    block and y'Py its Schur complement. :meth:`ll_grid` evaluates the log-likelihood at many
+    points in one vectorised pass.
+    """
+
+    def __init__(self, y, v, X, c_codes, e_codes, reml):
+        order = np.lexsort((e_codes, c_codes))          # rows grouped by cluster, then unit
+        Q, R = np.linalg.qr(X)
+        self.y, self.v, self.Q, self.R, self.reml = y, v, Q, R, reml
+        k, p = X.shape
+        self.p = p
+        logdet_xtx = 2.0 * np.log(np.abs(np.diag(R))).sum()
+        self.logdet_xtx = logdet_xtx
+        # every constant of the log-likelihood: -(k - p) log(2 pi) / 2 (REML; ML: k) with
+        # metafor's REMLf = TRUE term +log|X'X| / 2 - log|X'X| / 2 (the second from
+        # log|X'M^-1 X| = log|Q'M^-1 Q| + log|X'X|), and -sum(log vi) / 2 from log|M|
+        self.const = (-0.5 * (k - p) * _LOG2PI if reml else -0.5 * k * _LOG2PI) \
+            - 0.5 * float(np.log(v).sum())
+        cs, es = c_codes[order], e_codes[order]
+        w = 1.0 / v[order]
+        B = np.column_stack([Q[order], y[order]])
+        e_start = np.flatnonzero(np.diff(es, prepend=-1))          # units: row starts
+        new_c = np.diff(cs[e_start], prepend=-1) != 0               # a unit opens a cluster
+        self.c_start = np.flatnonzero(new_c)
+        self.unit_c = np.cumsum(new_c) - 1                          # cluster of each unit
+        WB = B * w[:, None]
+        self.BWB = B.T @ WB
+        self.SB = np.add.reduceat(WB, e_start, axis=0)             # S(B), units × (p+1)
+        self.n = np.add.reduceat(w, e_start)
+        #: rounding error of ll: y'M^-1 y <= y'W y is a difference of terms this large
+        self.ll_rounding = _LL_ROUNDING * np.finfo(float).eps * (
+            abs(self.BWB[p, p]) + abs(self.const) + k)
+        q = p + 1
+        self.eye = np.eye(p)
+        self.SBo = (self.SB[:, :, None] * self.SB[:, None, :]).reshape(-1, q * q)
+        self._key, self._st = None, None
+
+    def _state(self, s):
+        s1, s2 = float(s[0]), float(s[1])
+        if self._key == (s1, s2):
+            return self._st
+        p, c_start = self.p, self.c_start
+        d = 1.0 + s2 * self.n
+        g = self.n / d
+        m = np.add.reduceat(g, c_start)
+        f = 1.0 + s1 * m
+        Sd = self.SB / d[:, None]
+        T = np.add.reduceat(Sd, c_start, axis=0)
+        Tf = T / f[:, None]
+        C = self.BWB - s2 * (self.SB.T @ Sd) - s1 * (T.T @ Tf)
+        La, info = _potrf(C[:p, :p], lower=1)            # LAPACK: no numpy call overhead
+        if info:
+            raise np.linalg.LinAlgError("X'M^-1 X is not positive definite")
+        Ai = _potrs(La, self.eye, lower=1)[0]
+        b = C[:p, p]
+        bhat = Ai @ b
+        yPy = C[p, p] - b @ bhat
+        ll = self.const - 0.5 * (np.log(d).sum() + np.log(f).sum() + yPy)
+        if self.reml:
+            ll -= np.log(La.diagonal()).sum()
+        st = (s1, s2, d, g, m, f, Sd, T, Tf, Ai, b, bhat, float(ll))
+        self._key, self._st = (s1, s2), st
+        return st
+
+    def beta_parts(self, s):
+        """(Q'M^-1 Q)^-1 and Q'M^-1 y at s."""
+        st = self._state(s)
+        return st[9], st[10]
+
+    def ll_grid(self, S):
+        """Log-likelihood at each row (s1, s2) of S, vectorised over the rows."""
+        p, q, c_start = self.p, self.p + 1, self.c_start
+        s1, s2 = S[:, :1], S[:, 1:]
+        d = 1.0 + s2 * self.n                                    # points × units
+        f = 1.0 + s1 * np.add.reduceat(self.n / d, c_start, axis=1)
+        di = 1.0 / d
+        T = np.add.reduceat(self.SB[None, :, :] * di[:, :, None], c_start, axis=1)
+        C = (self.BWB - (s2 * (di @ self.SBo)).reshape(-1, q, q)   # T: points × clusters × q
+             - s1[:, :, None] * (T.transpose(0, 2, 1) @ (T / f[:, :, None])))
+        A, b = C[:, :p, :p], C[:, :p, p:]
+        La = np.linalg.cholesky(A)
+        yPy = C[:, p, p] - (b * np.linalg.solve(A, b)).sum(axis=(1, 2))
+        ll = self.const - 0.5 * (np.log(d).sum(axis=1) + np.log(f).sum(axis=1) + yPy)
+        if self.reml:
+            ll -= np.log(np.diagonal(La, axis1=1, axis2=2)).sum(axis=1)
+        return ll
+
+    def ll(self, s, derivs=0):
+        st = self._state(s)
+        if derivs == 0:
+            return st[-1]
+        s1, s2, d, g, m, f, Sd, T, Tf, Ai, b, bhat, ll = st
+        p, reml, c_start = self.p, self.reml, self.c_start
+        gu = g / f[self.unit_c]
+        # N_i = Z_i'M^-1 [Q, y] [[I, -bhat], [0, 1]] = [Z_i'M^-1 Q, Z_i'P y]
+        N1 = Sd - (s1 * gu)[:, None] * T[self.unit_c]
+        N0 = Tf.copy()
+        N0[:, p] -= Tf[:, :p] @ bhat
+        N1[:, p] -= N1[:, :p] @ bhat
+        NN = (N0.T @ N0, N1.T @ N1)                        # N_i'N_i
         mf = m / f
         G1 = g[:, None] * N1
         cs = np.add.reduceat(G1, c_start, axis=0)
