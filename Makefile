@@ -38,7 +38,7 @@ explore: $(STAMP)
 		--Voila.ip=127.0.0.1 --theme=light
 
 notebooks: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/jupyter nbconvert --to notebook --execute --inplace notebooks/*.ipynb
+	MPLBACKEND=Agg $(BIN)/jupyter nbconvert --to notebook --execute --inplace --NotebookClient.record_timing=False notebooks/*.ipynb
 
 # The notebooks as a static HTML site (stored outputs; nothing downloaded): open _build/html/index.html
 # (the book extra is installed with the others: `make test` builds the book too)

@@ -15,8 +15,8 @@ import numpy as np
 from .errors import InputError
 from .results import RMAMVResult, RMAResult
 
-__all__ = ["column", "vector", "option", "one_of", "finite_yi", "positive", "level", "number",
-           "control", "labels", "result", "univariate", "intercept_only"]
+__all__ = ["column", "vector", "option", "one_of", "finite_yi", "positive", "resolvable_weights",
+           "level", "number", "control", "labels", "result", "univariate", "intercept_only"]
 
 
 def column(data, name, argument):
@@ -84,7 +84,9 @@ def vector(x, argument, k=None):
     elif a.dtype.kind == "c":
         raise InputError(argument, "must hold real numbers, got complex numbers")
     elif a.dtype.kind in "USV":
-        first = str(a.ravel()[0]) if a.size else ""
+        # the first text in a mixed list (numpy turned its numbers into text as well)
+        texts = [v for v in x if isinstance(v, (str, bytes))] if isinstance(x, (list, tuple)) else []
+        first = str(texts[0]) if texts else str(a.ravel()[0]) if a.size else ""
         raise InputError(argument, f"must hold numbers, got text such as {first!r}; convert "
                                    "with pandas.to_numeric() first")
     elif a.dtype.kind not in "iuf":
@@ -143,6 +145,30 @@ def positive(v, argument, what="sampling variances must be"):
     if bad.size:
         raise InputError(argument, f"{what} positive and finite; position {bad[0] + 1} "
                                    f"is {v[bad[0]]!r}")
+
+
+#: smallest share of the total weight 1/vi left to the other studies when one study holds the
+#: rest: tr(P) = sum(w) - sum(w^2)/sum(w) (and so tau2, I2, H2) keeps about
+#: 16 + log10(share) digits, i.e. 8 here -- more than the 4 printed; below it the
+#: subtraction returns noise (I2 = 100 %, H2 = 6e17, a math domain error)
+MIN_OTHER_WEIGHT_SHARE = 1e-8
+
+
+def resolvable_weights(v, argument):
+    """InputError naming ``argument`` if one study's weight 1/vi is so much larger than all
+    the others together that double precision cannot resolve them (see
+    :data:`MIN_OTHER_WEIGHT_SHARE`); metafor returns noise there."""
+    if v.size < 2:
+        return
+    w = 1.0 / (v / v.min())          # scaled: the largest weight is 1
+    j = int(np.argmax(w))
+    others = float(np.sum(np.delete(w, j)))
+    if others < MIN_OTHER_WEIGHT_SHARE:
+        raise InputError(argument, f"study {j + 1} has a sampling variance ({float(v[j]):.3g}) "
+                                   f"so small that the other studies hold only {others:.1e} of "
+                                   "the total weight, which double precision cannot resolve. Check "
+                                   "it (a standard error entered as a variance? other units?) "
+                                   "or analyse without it")
 
 
 def number(x, argument, *, minimum=None, strict=False, integer=False, what="") -> float:

@@ -45,19 +45,62 @@ partly supported → **partly supported**; else any part contradicted → **cont
 any part not supported → **not supported**; else, if some part has evidence,
 **inconclusive**; no part with evidence → **no evidence**.
 
+Which part leads
+----------------
+Where the data give two estimates of the same assertion, the least confounded one leads
+(``role = verdict`` in data/claim_parts.csv) and the other is a *check* (``role = check of
+<part_id>``): computed, judged and shown (sentence, reasons, parts table) but left out of the
+claim's verdict and certainty. The order, fixed before looking at the numbers:
+
+1. *One method against another*: the network meta-analysis (:func:`runecon.method_network`,
+   REML; the league contrast uses every within-trial comparison, direct and indirect, and
+   keeps randomisation within trials) leads; the method-as-moderator contrast across trials
+   (``how = contrast``: runners, programmes and speeds differ with the method) is the check.
+2. *One method against control*: the re-fit of the trials that compared the method with a
+   control leads (direct evidence only, the review's protocol: all test speeds, post-test SD,
+   on which the SWC and the % conversion are defined); the network estimate vs control is the
+   check (it adds indirect evidence but keeps one test speed per trial and standardises by the
+   pre-test SD).
+3. *The effect of test speed*: the within-group slope of :func:`runecon.speed_slopes` (speed
+   centred within each training group: the same runners at several speeds) leads; the
+   between-group slope (confounded with everything else that differs between studies) is
+   printed in the part's model text. The contrast of within slopes between two methods is a
+   part of its own where the claim is about a difference between methods; it is indirect (a
+   comparison across trials) unless every trial behind it trained both methods.
+
+The claim's ``estimate``/``ci_lb``/``ci_ub``/``pi_*`` (``lead_part``) are those of the first
+verdict part with a number, in the file's order.
+
 Certainty (GRADE-style)
 -----------------------
 Per part, starting at *high* for controlled evidence (trials with a control group, a
-crossover) and *low* for uncontrolled within-group changes and between-study associations
-(meta-regression slopes, correlations), one level down for each of: imprecision (the CI
+crossover, a network of randomised comparisons), at *moderate* for effect modification within
+trials (``design = within_trial``: the within-group speed slope; not confounded by differences
+between studies, but the modifier was not randomised: speeds were run in a fixed order and
+chosen per study, and the slope assumes a straight line; ICEMAN, Schandelmaier S et al. 2020,
+CMAJ 192:E901, doi:10.1503/cmaj.200077, rates within-trial comparisons as more credible than
+between-study ones) and *low* for uncontrolled within-group changes and between-study
+associations (meta-regression slopes, correlations), one level down for each of: imprecision (the CI
 crosses zero or the SWC: one level per threshold crossed, at most two, one more when fewer
 than 100 participants or a single trial are behind it and fewer than two levels were taken
 already), no CI in the data, inconsistency (I² ≥ 50 %, or a 95 % prediction interval that
 includes zero when the CI does not), indirectness (the part's ``indirect`` reason) and
 small-study effects (Egger's regression test, :func:`runecon.regtest`, p < 0.10 when k ≥ 10
-effects; the effects treated as independent, as in the funnel_methods figure). The SWC of an
-SMD applies only to SMDs standardised by the between-runner (post-test) SD; for others it is
-"not applicable". Risk of bias is "not assessed" (no review in the package prints it per result).
+effects; the effects treated as independent, as in the funnel_methods figure), and, for a
+network estimate, incoherence: the node-split of the pair (direct vs indirect evidence,
+p < 0.10) where the pair has both; for a pair that rests on indirect evidence only, the
+network's design-by-treatment interaction test (random effects, p < 0.10), the only check of
+the loops the estimate passes through; a pair with direct evidence only has no incoherence
+to assess (a global test does not show incoherence at the level of one pair:
+Brignardello-Petersen R et al. 2018, J Clin Epidemiol 93:36,
+doi:10.1016/j.jclinepi.2017.10.005; 0.10 because tests of inconsistency have little power,
+as the Cochrane Handbook's level for heterogeneity).
+A network contrast of two treatments that no trial compared head to head is indirect (verdict
+at best "partly supported", one level down). Its inconsistency uses the network's I² and a
+prediction interval estimate ± z·√(se² + τ²). The SWC of an SMD applies only to SMDs
+standardised by a between-runner SD (post-test, or the pre-test SD of the network's effects);
+for others it is "not applicable". Risk of bias is "not assessed" (no review in the package
+prints it per result).
 Grades: high · moderate · low · very low (Guyatt GH et al. 2008, BMJ 336:924,
 doi:10.1136/bmj.39489.470347.AD). A claim's certainty is the lowest of its parts that have
 evidence.
@@ -85,7 +128,8 @@ from . import labels
 from .errors import InputError
 
 __all__ = ["claims_ledger", "ClaimsLedger", "judge", "combine", "grade", "re_pct_from_smd",
-           "register_part_function", "PART_FUNCTIONS", "VERDICTS", "CERTAINTY"]
+           "register_part_function", "network_judgement", "PART_FUNCTIONS", "VERDICTS",
+           "CERTAINTY"]
 
 #: The verdict vocabulary, strongest support first.
 VERDICTS = ("supported", "partly supported", "inconclusive", "not supported", "contradicted",
@@ -99,6 +143,12 @@ MIN_PARTICIPANTS = 100
 EGGER_ALPHA = 0.10
 #: the runner and race of the sentences' race-time example
 EXAMPLE_RACE = (10000.0, 2400.0)
+#: level of the network's inconsistency tests (design-by-treatment, node-split) for certainty
+INCOHERENCE_ALPHA = 0.10
+#: SMD standardisers on which the SWC of 0.2 between-runner SD applies
+BETWEEN_RUNNER_SD = ("post_sd", "pre_sd")
+#: where certainty starts, by design (4 = high ... 1 = very low)
+DESIGN_START = {"controlled": 4, "within_trial": 3, "uncontrolled": 2, "association": 2}
 
 
 # ----------------------------------------------------------------------------- the rule
@@ -183,12 +233,13 @@ def combine(verdicts):
 
 def grade(*, design="controlled", ci_lb=np.nan, ci_ub=np.nan, expected_sign="-", swc=None,
           k=None, n=None, I2=None, pi_lb=None, pi_ub=None, egger_p=None, k_es=None,
-          indirect="", risk_of_bias="", words_only=False):
+          indirect="", risk_of_bias="", words_only=False, incoherence=""):
     """GRADE-style certainty of one part: ``(grade, reasons)`` (rule in the module docstring).
 
     Parameters
     ----------
-    design : {"controlled", "uncontrolled", "association"}
+    design : {"controlled", "within_trial", "uncontrolled", "association"}
+        Where certainty starts (high, moderate, low, low).
     ci_lb, ci_ub : float
         95 % CI (NaN: none in the data).
     expected_sign : {"-", "+", "0"}
@@ -211,13 +262,19 @@ def grade(*, design="controlled", ci_lb=np.nan, ci_ub=np.nan, expected_sign="-",
         A review's printed judgement of serious risk of bias ("" = not assessed).
     words_only : bool
         The source states the result in words only (one more level down).
+    incoherence : str
+        Why a network estimate is incoherent (a design-by-treatment or node-split test with
+        p < ``INCOHERENCE_ALPHA``; "" = none): one level down.
     """
-    if design not in ("controlled", "uncontrolled", "association"):
-        raise InputError("design", f"is controlled, uncontrolled or association, got {design!r}")
-    level = 4 if design == "controlled" else 2
-    reasons = [] if design == "controlled" else [
-        "starts low: " + ("uncontrolled within-group change" if design == "uncontrolled"
-                          else "an association (between-study moderator or correlation)")]
+    if design not in DESIGN_START:
+        raise InputError("design", f"is one of {sorted(DESIGN_START)}, got {design!r}")
+    level = DESIGN_START[design]
+    reasons = {"controlled": [],
+               "within_trial": ["starts moderate: effect modification within trials (the same "
+                                "runners at several speeds; speed not randomised)"],
+               "uncontrolled": ["starts low: uncontrolled within-group change"],
+               "association": ["starts low: an association (between-study moderator or "
+                               "correlation)"]}[design]
     if risk_of_bias:
         level -= 1
         reasons.append("risk of bias: " + risk_of_bias)
@@ -264,6 +321,9 @@ def grade(*, design="controlled", ci_lb=np.nan, ci_ub=np.nan, expected_sign="-",
     if incons:
         level -= 1
         reasons.append("inconsistency: " + ", ".join(incons))
+    if incoherence:
+        level -= 1
+        reasons.append("incoherence: " + incoherence)
     if indirect:
         level -= 1
         reasons.append("indirectness: " + indirect)
@@ -348,17 +408,48 @@ class _Context:
         self.pooled = load("pooled", data_dir=data_dir).set_index("pooled_id")
         self.outcomes = load("outcomes", data_dir=data_dir)
         self._comp = {}
+        self._speed = {}
+        self._net = {}
+
+    def _packaged(self):
+        if self.data_dir is not None:
+            raise InputError("data_dir", "re-fits read the packaged arm data; set "
+                             "RUNECON_DATA to use another data folder")
 
     def comparisons(self, outcome, review):
         key = (outcome, review)
         if key not in self._comp:
             from .comparisons import comparisons
 
-            if self.data_dir is not None:
-                raise InputError("data_dir", "re-fits read the packaged arm data; set "
-                                 "RUNECON_DATA to use another data folder")
+            self._packaged()
             self._comp[key] = comparisons(outcome, review=review)
         return self._comp[key]
+
+    def speed(self, outcome, review, methods, contrast):
+        """:func:`runecon.speed_slopes` on the review's comparisons (cached)."""
+        key = (outcome, review, methods, contrast)
+        if key not in self._speed:
+            from .speed import speed_slopes
+
+            self._speed[key] = speed_slopes(self.comparisons(outcome, review), outcome=outcome,
+                                            review=review, methods=methods, contrast=contrast)
+        return self._speed[key]
+
+    def network(self, outcome):
+        """The training-method network of ``outcome`` (:func:`runecon.method_network`,
+        REML, median condition) and its arm table (cached)."""
+        if outcome not in self._net:
+            import warnings
+
+            from .netmeta import method_arms, method_network
+
+            self._packaged()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")   # arms without SDs: reported by comparisons()
+                self._net[outcome] = (method_network(outcome, method=NETWORK_METHOD,
+                                                     condition=NETWORK_CONDITION),
+                                      method_arms(outcome, condition=NETWORK_CONDITION))
+        return self._net[outcome]
 
 
 def _participants(d):
@@ -560,24 +651,152 @@ def _part_statement(part, ctx):
                 source=labels.study(str(r["study_id"])))
 
 
-def _speed_slope(part, ctx):
-    """Slope of the effect on test speed (per km/h) within one method: three-level REML
-    meta-regression with t-tests (the speed × method model of notebook 04, one method at a
-    time)."""
+def _speed_within(part, ctx):
+    """The within-group speed slope of one method (``contrast`` empty), or the difference of
+    within-group slopes ``method`` minus ``contrast`` (:func:`runecon.speed_slopes`: speed
+    centred within each training group, three-level REML, t-tests). The between-group slope
+    is reported in the model text. The difference of two methods' slopes is indirect
+    (a comparison across trials) unless every trial behind it trained both methods."""
     review = _review(part)
-    c = ctx.comparisons(part["outcome"], review)
-    d = c[(c["method"] == part["method"]) & np.isfinite(c["speed_kmh"].to_numpy(float))]
-    if len(d) < 3:
+    m, other = part["method"], str(part.get("contrast", "") or "")
+    res = ctx.speed(part["outcome"], review, (m,) + ((other,) if other else ()),
+                    (other, m) if other else None)
+    t = res.table.set_index("method")
+    d = res.data[res.data["method"].isin([m] + ([other] if other else []))]
+    indirect = ""
+    if other:
+        c = res.contrast
+        if c is None:
+            return {}
+        est, lo, hi = c["estimate"], c["ci_lb"], c["ci_ub"]
+        model = (f"difference of within-group speed slopes, {labels.method(m)} minus "
+                 f"{labels.method(other)} (one three-level REML model, t-tests, "
+                 f"{c['groups']} training groups); "
+                 + "; ".join(_between_text(t.loc[x], labels.method(x)) for x in (m, other)))
+        # each slope is within groups, but the methods differ between trials unless every
+        # trial trained both: then the difference of slopes is a comparison across trials
+        both = int((d.groupby("study_id")["method"].nunique() > 1).sum())
+        k = int(d["study_id"].nunique())
+        if both < k:
+            indirect = (f"{both} of {k} trials trained both methods: the difference of the "
+                        "slopes is a comparison across trials")
+    else:
+        r = t.loc[m]
+        if not np.isfinite(r["within_estimate"]):
+            return {}
+        est, lo, hi = r["within_estimate"], r["within_ci_lb"], r["within_ci_ub"]
+        model = (f"within-group speed slope (speed centred within {int(r['groups'])} training "
+                 f"groups, {int(r['groups_several_speeds'])} tested at several speeds; "
+                 f"three-level REML, t-tests); " + _between_text(r, ""))
+    return dict(estimate=float(est), ci_lb=float(lo), ci_ub=float(hi),
+                k=int(d["study_id"].nunique()), k_es=len(d), n=_participants(d),
+                model=model, evidence=_ids(d), source=labels.study(review) + " data",
+                indirect=indirect)
+
+
+def _between_text(r, who):
+    """'between-group slope b (95 % CI lo to hi); within minus between d, p = p'."""
+    return (f"{who + ' ' if who else ''}between-group slope {_m(r['between_estimate'], 3)} "
+            f"(95 % CI {_m(r['between_ci_lb'], 3)} to {_m(r['between_ci_ub'], 3)}), within "
+            f"minus between {_m(r['diff_estimate'], 3)} (p = {r['diff_pval']:.2g})")
+
+
+def network_judgement(net, treat1, treat2):
+    """Numbers and GRADE-style flags of one contrast of a network meta-analysis.
+
+    Parameters
+    ----------
+    net : NetmetaResult
+    treat1, treat2 : str
+        The contrast ``treat1`` minus ``treat2`` (league table).
+
+    Returns
+    -------
+    dict
+        ``estimate, ci_lb, ci_ub`` (league), ``pi_lb, pi_ub`` (estimate ± z·√(se² + τ²),
+        as the network's prediction intervals), ``I2`` (the network's, %), ``direct``
+        (trials comparing the two head to head), ``indirect`` (the reason when there are
+        none: the contrast rests on indirect evidence only), ``incoherence`` (the reason
+        when the incoherence test that applies has p < ``INCOHERENCE_ALPHA``, "" otherwise:
+        the pair's node-split when it has direct and indirect evidence; the design-by-treatment
+        test of the network (random effects; between designs for "FE") when it has indirect
+        evidence only; none when it has direct evidence only), ``model`` (text).
+    """
+    from scipy import stats
+
+    c = net.compare(treat1, treat2)
+    z = float(stats.norm.ppf(0.5 + net.level / 200.0))
+    tau2 = net.tau2 if np.isfinite(net.tau2) else 0.0
+    half = z * math.sqrt(c["se"] ** 2 + tau2)
+    pair = {treat1, treat2}
+    e = net.edges
+    direct = int(e.loc[[{a, b} == pair for a, b in zip(e["treat1"], e["treat2"])], "k"].sum())
+    ns = net.nodesplit
+    ns = ns[[{a, b} == pair for a, b in zip(ns["treat1"], ns["treat2"])]]
+    inc = net.inconsistency
+    glob = ((inc["Q_inc"], inc["df_inc"], inc["pval_inc"]) if net.method != "FE"
+            else (inc["Q_between"], inc["df_between"], inc["pval_between"]))
+    glob_txt = (f"design-by-treatment interaction Q = {glob[0]:.2f} (df {glob[1]}), "
+                f"p = {glob[2]:.2g}")
+    incoherence = ""
+    if len(ns):
+        sp = float(ns["pval"].iloc[0])
+        evidence = f"{direct} trial{'s' if direct != 1 else ''} head to head and indirect evidence"
+        test_txt = (f"node-split direct {_m(float(ns['direct'].iloc[0]))} vs indirect "
+                    f"{_m(float(ns['indirect'].iloc[0]))}, p = {sp:.2g}")
+        if sp < INCOHERENCE_ALPHA:
+            incoherence = test_txt
+    elif direct:
+        evidence = (f"{direct} trial{'s' if direct != 1 else ''} head to head, no independent "
+                    "indirect evidence")
+        test_txt = "no incoherence to assess"
+    else:
+        evidence = "no trial head to head: indirect evidence only"
+        test_txt = glob_txt
+        if np.isfinite(glob[2]) and glob[2] < INCOHERENCE_ALPHA:
+            incoherence = glob_txt + " (the pair rests on indirect evidence only)"
+    who = f"{labels.method(treat1)} and {labels.method(treat2)}"
+    indirect = ("" if direct else f"no trial compared {who.lower()} head to head: the network "
+                "estimate rests on indirect evidence only")
+    model = (f"{_NETWORK_MODEL[net.method]} network meta-analysis, {labels.method(treat1)} "
+             f"minus {labels.method(treat2)} ({evidence}; {net.k} trials, "
+             f"{len(net.treatments)} treatments, {len(net.multiarm)} multi-arm trials; "
+             f"τ² = {net.tau2:.3g}); {test_txt}")
+    return dict(estimate=c["estimate"], ci_lb=c["ci_lb"], ci_ub=c["ci_ub"],
+                pi_lb=c["estimate"] - half, pi_ub=c["estimate"] + half, I2=float(net.I2),
+                direct=direct, indirect=indirect, incoherence=incoherence, model=model)
+
+
+_NETWORK_MODEL = {"REML": "random-effects (REML)", "DL": "random-effects (moment estimator)",
+                  "FE": "common-effect"}
+#: the training-method network the ledger reads (runecon.method_network)
+NETWORK_METHOD = "REML"
+NETWORK_CONDITION = "median"
+
+
+def _network(part, ctx):
+    """A league contrast of the training-method network: ``method`` minus ``contrast``
+    (``control`` when empty), :func:`runecon.method_network` (REML, median test speed),
+    judged with :func:`network_judgement`."""
+    t1, t2 = part["method"], str(part.get("contrast", "") or "") or "control"
+    net, arms = ctx.network(part["outcome"])
+    if t1 not in net.treatments or t2 not in net.treatments:
         return {}
-    fit, kind = _fit(d, mods=d["speed_kmh"].to_numpy(float))
-    return dict(estimate=float(fit.beta[1]), ci_lb=float(fit.ci_lb[1]),
-                ci_ub=float(fit.ci_ub[1]), k=int(d["study_id"].nunique()), k_es=len(d),
-                n=_participants(d), standardiser="post_sd",
-                model=f"{kind} meta-regression on test speed, re-fitted", evidence=_ids(d),
-                source=labels.study(review) + " data")
+    out = network_judgement(net, t1, t2)
+    # trials behind the contrast: those with an arm of either treatment other than the
+    # network's reference (its arms elsewhere inform the contrast only through other nodes)
+    own = {t1, t2} - {net.reference}
+    trials = arms.groupby("study_id")["method"].agg(set)
+    used = trials.index[[bool(own & s) for s in trials]]
+    a = arms[arms["study_id"].isin(used)]
+    out.update(k=len(used), k_es=None, n=int(a["n"].sum()), standardiser="pre_sd",
+               evidence=";".join("studies:" + s for s in used),
+               source=f"network meta-analysis of {net.k} trials, package arm data")
+    return out
 
 
-register_part_function("speed_slope", _speed_slope)
+register_part_function("speed_within", _speed_within)
+register_part_function("network", _network)
 
 _HOW = {"refit": _part_refit, "contrast": _part_contrast, "trial": _part_trial,
         "pooled": _part_pooled, "pooled_diff": _part_pooled_diff, "change": _part_change,
@@ -616,8 +835,11 @@ def _numbers(p):
     name = {"smd": "g", "rr": "RR", "r": "r", "slope_kmh": "slope per km/h",
             "slope_vo2max": "slope per ml/kg/min", "slope_sessions": "slope per weekly session",
             "pct": ""}.get(scale, "")
-    if scale == "smd" and p.get("how") in ("contrast", "pooled_diff"):
+    if scale == "smd" and (p.get("how") in ("contrast", "pooled_diff")
+                           or str(p.get("contrast", "") or "") not in ("", "control")):
         name = "difference in g"
+    if scale.startswith("slope") and str(p.get("contrast", "") or ""):
+        name = "difference in " + name
     if scale == "pct":
         ci = (f" (95 % CI {_m(lo, 1)} to {_m(hi, 1)} %)" if np.isfinite(lo) and
               np.isfinite(hi) else "")
@@ -670,8 +892,8 @@ def _re_phrase(p):
             f"assuming a 6 % between-runner CV")
 
 
-def _part_phrase(p):
-    if (p["scale"] == "smd" and p["outcome"] == "running_economy"
+def _part_phrase(p, check=False):
+    if (not check and p["scale"] == "smd" and p["outcome"] == "running_economy"
             and p.get("standardiser") == "post_sd" and p["how"] in ("refit", "pooled")
             and p["expected_sign"] == "-" and np.isfinite(p["ci_lb"])):
         return _re_phrase(p) + f" [{p['verdict']}]"
@@ -680,7 +902,16 @@ def _part_phrase(p):
     cnt = _count(p)
     src = p.get("source", "")
     extra = "; ".join(x for x in (cnt, src) if x)
-    return f"{p['part']}: {_numbers(p)}{' (' + extra + ')' if extra else ''} [{p['verdict']}]"
+    what = (f"{_METHOD_WORDS.get((p['how'], p.get('function', '')), p['how'])} "
+            f"({labels.outcome(p['outcome']).lower()})" if check else p["part"])
+    return f"{what}: {_numbers(p)}{' (' + extra + ')' if extra else ''} [{p['verdict']}]"
+
+
+#: how a check part is introduced in a sentence
+_METHOD_WORDS = {("contrast", ""): "the method-as-moderator comparison across trials",
+                 ("function", "network"): "the network meta-analysis",
+                 ("refit", ""): "the re-fit of the direct trials",
+                 ("function", "speed_within"): "the within-group speed slope"}
 
 
 # ----------------------------------------------------------------------------- ledger
@@ -738,10 +969,11 @@ class ClaimsLedger:
         return "\n".join(lines + ["", "Articles:", ""] + [f"- {a}" for a in arts]) + "\n"
 
 
-PART_COLUMNS = ["part_id", "claim_id", "part", "outcome", "how", "method", "scale",
-                "expected_sign", "estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "k", "k_es",
-                "n", "I2", "egger_p", "swc", "standardiser", "model", "evidence", "source",
-                "verdict", "verdict_reason", "certainty", "certainty_reasons", "indirect"]
+PART_COLUMNS = ["part_id", "claim_id", "part", "role", "outcome", "how", "function", "method",
+                "contrast", "scale", "expected_sign", "design", "estimate", "ci_lb", "ci_ub",
+                "pi_lb", "pi_ub", "k", "k_es", "n", "I2", "egger_p", "swc", "standardiser",
+                "model", "evidence", "source", "verdict", "verdict_reason", "certainty",
+                "certainty_reasons", "indirect", "incoherence", "direct"]
 LEDGER_COLUMNS = ["claim_id", "claim", "article", "outcome", "direction", "evidence",
                   "lead_part", "scale", "estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub",
                   "verdict", "certainty", "reasons", "sentence"]
@@ -763,19 +995,24 @@ def _swc(ctx, part):
 
 def _judged(part, ctx):
     p = dict(part)
-    nums = _compute_part(part, ctx)
+    nums = dict(_compute_part(part, ctx))
+    # a function may add an indirectness reason (e.g. no head-to-head trial in a network)
+    indirect = "; ".join(x for x in (str(part.get("indirect", "") or ""),
+                                     str(nums.pop("indirect", "") or "")) if x)
     p.update({c: np.nan for c in ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "I2",
                                   "egger_p")})
-    p.update(k=None, k_es=None, n=None, standardiser="", model="", source="", evidence="")
+    p.update(k=None, k_es=None, n=None, standardiser="", model="", source="", evidence="",
+             incoherence="", direct=None)
     p.update(nums)
+    p["indirect"] = indirect
     swc = _swc(ctx, part)
     swc_note = ""
-    if swc is not None and part["scale"] == "smd" and p.get("standardiser") != "post_sd":
+    if (swc is not None and part["scale"] == "smd"
+            and p.get("standardiser") not in BETWEEN_RUNNER_SD):
         # the SWC of 0.2 SD is on the between-runner scale; another standardiser is not
         swc, swc_note = None, (f"SWC not applicable: SMD standardised by "
                                f"'{p.get('standardiser') or 'not recorded'}'")
     p["swc"] = np.nan if swc is None else swc
-    indirect = str(part.get("indirect", "") or "")
     if part["how"] == "none" or not nums:
         p.update(verdict="no evidence", verdict_reason=part.get("note", "") or
                  "nothing in the data", certainty="", certainty_reasons="")
@@ -792,7 +1029,8 @@ def _judged(part, ctx):
                        pi_ub=p["pi_ub"], egger_p=p["egger_p"], k_es=p["k_es"],
                        indirect=indirect,
                        risk_of_bias=str(part.get("risk_of_bias", "") or ""),
-                       words_only=part["how"] == "statement")
+                       words_only=part["how"] == "statement",
+                       incoherence=str(p.get("incoherence", "") or ""))
     if part["scale"] == "z":
         reasons.append("imprecision vs the SWC not assessable: only a z statistic is in the data")
     if swc_note:
@@ -801,6 +1039,27 @@ def _judged(part, ctx):
         v, why = "inconclusive", "printed as words without numbers"
     p.update(verdict=v, verdict_reason=why, certainty=g, certainty_reasons="; ".join(reasons))
     return p
+
+
+_CHECK = re.compile(r"check of (C[0-9]{2}[a-z])")
+
+
+def _check_roles(parts):
+    """Every part is a verdict part or the check of a verdict part of the same claim."""
+    ids = parts.set_index("part_id")
+    for _, r in parts.iterrows():
+        role = r["role"]
+        if role == "verdict":
+            continue
+        m = _CHECK.fullmatch(str(role))
+        if not m:
+            raise InputError("role", f"claim_parts part {r['part_id']}: role is 'verdict' or "
+                             f"'check of <part_id>', got {role!r}")
+        target = m.group(1)
+        if (target not in ids.index or ids.loc[target, "claim_id"] != r["claim_id"]
+                or ids.loc[target, "role"] != "verdict"):
+            raise InputError("role", f"claim_parts part {r['part_id']}: {role!r} must name a "
+                             f"verdict part of claim {r['claim_id']}")
 
 
 @functools.lru_cache(maxsize=4)
@@ -815,22 +1074,32 @@ def _ledger_cached(data_dir, version):
         if c not in parts.columns:
             parts[c] = np.nan
     parts = parts[PART_COLUMNS]
+    _check_roles(parts)
     rows = []
     for cl in ctx.claims.to_dict("records"):
-        ps = parts[parts["claim_id"] == cl["claim_id"]]
-        if len(ps) == 0:
+        allp = parts[parts["claim_id"] == cl["claim_id"]]
+        if len(allp) == 0:
             raise InputError("claim_parts", f"claim {cl['claim_id']} has no parts: add at least "
                              "one row (how = none when the data hold nothing)")
+        ps = allp[allp["role"] == "verdict"]
+        checks = allp[allp["role"] != "verdict"]
         verdict = combine(ps["verdict"])
         graded = ps[ps["certainty"].isin(CERTAINTY)]
         certainty = (CERTAINTY[max(CERTAINTY.index(g) for g in graded["certainty"])]
                      if len(graded) else "not applicable")
         lead = ps[np.isfinite(ps["estimate"].astype(float))]
         lead = lead.iloc[0] if len(lead) else ps.iloc[0]
-        reasons = "; ".join(f"{r['part_id']}: {r['verdict']} ({r['verdict_reason']})"
-                            + (f", certainty {r['certainty']}: {r['certainty_reasons']}"
-                               if r["certainty"] else "") for _, r in ps.iterrows())
+        reasons = "; ".join(
+            r["part_id"]
+            + (f" ({r['role']}, not in the verdict)" if r["role"] != "verdict" else "")
+            + f": {r['verdict']} ({r['verdict_reason']})"
+            + (f", certainty {r['certainty']}: {r['certainty_reasons']}" if r["certainty"] else "")
+            + (f"; model: {r['model']}" if r["how"] == "function" and r["model"] else "")
+            for _, r in allp.iterrows())
         phrases = "; ".join(_part_phrase(r) for r in ps.to_dict("records"))
+        if len(checks):
+            phrases += ". Checked against " + "; ".join(
+                _part_phrase(r, check=True) for r in checks.to_dict("records"))
         sentence = f"{verdict.capitalize()}. {phrases}; certainty: {certainty}."
         ev = ";".join(e for e in ps["evidence"].astype(str) if e and e != "nan")
         rows.append(dict(claim_id=cl["claim_id"], claim=cl["claim"], article=cl["article"],
@@ -855,8 +1124,9 @@ def claims_ledger(data_dir=None) -> ClaimsLedger:
     ClaimsLedger
         ``to_frame()``: one row per claim with ``claim_id, claim, article, outcome,
         direction, evidence`` (the data rows used), ``lead_part, scale, estimate, ci_lb,
-        ci_ub, pi_lb, pi_ub`` (the first part with a number), ``verdict, certainty,
-        reasons, sentence``; ``parts``: one row per part with its numbers and judgement.
+        ci_ub, pi_lb, pi_ub`` (the first verdict part with a number), ``verdict, certainty``
+        (from the verdict parts), ``reasons, sentence`` (every part, checks marked);
+        ``parts``: one row per part with its ``role``, numbers and judgement.
 
     Notes
     -----

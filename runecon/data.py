@@ -31,6 +31,8 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
+#: columns that ``load`` adds to a table (and ``save`` writes), accepted when read back
+_ADDED_COLUMNS = frozenset({"corrected"})
 
 
 # ----------------------------------------------------------------------------- schema
@@ -76,7 +78,13 @@ def schema(name: str) -> dict:
 
 # ----------------------------------------------------------------------------- reading
 class _Table:
-    """A CSV file read as text: header, rows (dicts of str) and their line numbers."""
+    """A CSV file read as text: header, rows (dicts of str) and their line numbers.
+
+    Strict: a CSV syntax error (a stray quote, a field beyond the csv module's size limit),
+    a NUL byte, a row of the wrong length and a row of commas only are problems naming the
+    file, line and (where known) column -- nothing is dropped or repaired silently. Only
+    blank lines are skipped.
+    """
 
     def __init__(self, path: Path, name: str):
         self.path, self.name = Path(path), name
@@ -84,35 +92,64 @@ class _Table:
         self.header: list[str] = []
         self.rows: list[dict] = []
         self.lines: list[int] = []
+        reader = None
         try:
             # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") is not part of the header
             with open(self.path, newline="", encoding="utf-8-sig") as fh:
-                reader = csv.reader(fh)
+                # strict: a quote inside an unquoted field or text after a closing quote is an
+                # error (the default reader would glue it into the value)
+                reader = csv.reader(fh, strict=True)
                 self.header = next(reader, [])
                 seen = set()
-                for col in self.header:   # dict(zip()) below would keep only the last one
+                for j, col in enumerate(self.header):   # dict(zip()) would keep the last one
                     if col in seen:
                         self.problems.append(DataProblem(self.path, 1, col, None,
-                                                         "duplicate column name"))
+                                                         "duplicate column name; rename or "
+                                                         "delete one of them"))
                     seen.add(col)
+                    self._nul(1, f"#{j + 1}", col)
                 end = reader.line_num
                 for rec in reader:
                     # a quoted field may span lines: report the line the record starts on
                     line, end = end + 1, reader.line_num
+                    if not rec:          # a blank line
+                        continue
                     if not any(rec):
+                        self.problems.append(DataProblem(
+                            self.path, line, None, ",".join(rec),
+                            "row has only empty fields (commas only); delete the line or "
+                            "fill in the row"))
                         continue
                     if len(rec) != len(self.header):
                         self.problems.append(DataProblem(
                             self.path, line, None, None,
-                            f"row has {len(rec)} fields, header has {len(self.header)}"))
+                            f"row has {len(rec)} fields, header has {len(self.header)}; put "
+                            "a value containing a comma in double quotes, or add the "
+                            "missing fields"))
                         rec = (rec + [""] * len(self.header))[:len(self.header)]
+                    for col, val in zip(self.header, rec):
+                        self._nul(line, col, val)
                     self.rows.append(dict(zip(self.header, rec)))
                     self.lines.append(line)
+        except csv.Error as exc:
+            self.problems.append(DataProblem(
+                self.path, reader.line_num if reader is not None else None, None, None,
+                f"CSV syntax error ({exc}); a value with a comma, quote or line break must be "
+                "in double quotes, with quotes inside it doubled (\"\")"))
         except (OSError, UnicodeDecodeError) as exc:
             self.problems.append(DataProblem(self.path, None, None, None,
-                                             f"cannot read file: {exc}"))
+                                             f"cannot read file: {exc}; save it as UTF-8 CSV"))
         if not self.header and not self.problems:
-            self.problems.append(DataProblem(self.path, 1, None, None, "file has no header"))
+            self.problems.append(DataProblem(self.path, 1, None, None,
+                                             "file has no header; the first line must name "
+                                             "the columns"))
+
+    def _nul(self, line, column, value):
+        if "\x00" in value:
+            self.problems.append(DataProblem(
+                self.path, line, column, value,
+                "contains a NUL byte (\\x00): the file is binary or not UTF-8 (e.g. UTF-16); "
+                "save it as UTF-8 CSV"))
 
 
 def _key(row: dict, fields) -> str:
@@ -127,7 +164,10 @@ def _check_cell(field: dict, value: str):
     """Return an error message for one cell, or None."""
     t, c = field.get("type", "string"), field.get("constraints", {})
     if value == "":
-        return "required value is empty" if c.get("required") else None
+        return "required value is empty; fill it in" if c.get("required") else None
+    if not value.strip():
+        return ("value is only whitespace; " + ("fill it in" if c.get("required")
+                                                else "leave the cell empty or fill it in"))
     if t == "number":
         if not _NUMBER.match(value):
             return "not a number"
@@ -166,7 +206,13 @@ def _check_table(tab: _Table, sch: dict, ci_exempt=frozenset()) -> list:
     names = [f["name"] for f in fields]
     for f in names:
         if f not in tab.header:
-            probs.append(DataProblem(tab.path, 1, f, None, "missing column"))
+            probs.append(DataProblem(tab.path, 1, f, None, "missing column; add it to the "
+                                     "header (its cells may be empty unless required)"))
+    for h in tab.header:
+        if h not in names and h not in _ADDED_COLUMNS:
+            probs.append(DataProblem(tab.path, 1, h, None,
+                                     f"unknown column: the {tab.name} table has no column "
+                                     f"{h!r}; rename it to one of {names} or delete it"))
     for row, line in zip(tab.rows, tab.lines):
         for fd in fields:
             if fd["name"] not in row:

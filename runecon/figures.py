@@ -173,11 +173,16 @@ LLANOS_A = ("Llanos-Lagos C et al. (2024a) Sports Med 54:895-932, doi:10.1007/s4
 LLANOS_B = ("Llanos-Lagos C et al. (2024b) Sports Med 54:1801-1833, "
             "doi:10.1007/s40279-024-02018-z (Table 3; CC BY 4.0)")
 STOREN = "Støren Ø et al. (2008) Med Sci Sports Exerc, doi:10.1249/MSS.0b013e318168da2f"
+LAUERSEN = ("Lauersen JB, Bertelsen DM, Andersen LB (2014) Br J Sports Med 48:871-877, "
+            "doi:10.1136/bjsports-2013-092538 (Abstract, Results)")
+WU = ("Wu H et al. (2024) Sports Med, doi:10.1007/s40279-024-01993-7 (Abstract, Results)")
 #: short citations for the figure sentences
 CITE = {"balsalobre2016": "Balsalobre-Fernández et al. 2016, J Strength Cond Res",
         "llanoslagos2024a": "Llanos-Lagos et al. 2024a, Sports Med",
         "llanoslagos2024b": "Llanos-Lagos et al. 2024b, Sports Med",
-        "storen2008": "Støren et al. 2008, Med Sci Sports Exerc"}
+        "storen2008": "Støren et al. 2008, Med Sci Sports Exerc",
+        "lauersen2014": "Lauersen et al. 2014, Br J Sports Med",
+        "wu2024": "Wu et al. 2024, Sports Med"}
 FAVOURS = ("favours training", "favours control")
 
 
@@ -185,6 +190,14 @@ def _verb(lb, ub):
     """The verdict word of a sentence by the rule of the 95% CI (negative = better):
     "improved" when the CI lies below zero, "worsened" above, else "changed"."""
     return "improved" if ub < 0 else "worsened" if lb > 0 else "changed"
+
+
+def _count(n, word, plural=None):
+    """``"1 trial"``, ``"2 trials"``, ``"no trials"``: a count with its noun in the right
+    number (``plural`` when adding "s" is wrong)."""
+    n = int(n)
+    many = plural if plural is not None else word + "s"
+    return f"no {many}" if n == 0 else f"{n} {word if n == 1 else many}"
 
 
 def _g(est, lb, ub):
@@ -472,6 +485,182 @@ def training_dose(fig):
             "per_10_sessions": {"estimate": per10[0], "ci_lb": per10[1], "ci_ub": per10[2]}}
 
 
+def _speed_contrast_verdict(lb, ub):
+    """What the CI of "plyometric minus high-load within-group speed slope" says about the
+    claim that plyometric training helps more at low speeds and heavy training at high
+    speeds (which expects the difference above zero): support when the CI lies above 0,
+    the other way when below, else the data cannot tell (absence of evidence is not
+    evidence of absence: Altman DG, Bland JM (1995) BMJ 311:485,
+    doi:10.1136/bmj.311.7003.485)."""
+    claim = ("plyometric training helps more at low speeds and heavy training at high "
+             "speeds")
+    if lb > 0:
+        return f"the data support the claim that {claim}"
+    if ub < 0:
+        return f"the data point the other way from the claim that {claim}"
+    return (f"its 95% CI includes zero, so these data cannot tell whether {claim} (which is "
+            "not evidence that speed makes no difference)")
+
+
+def _ratio_verdict(lb, ub):
+    """A risk ratio's 95% CI in words: wholly below 1 -> "fewer injuries", above 1 ->
+    "more injuries", else "no clear difference"."""
+    if ub < 1:
+        return "fewer injuries"
+    if lb > 1:
+        return "more injuries"
+    return "no clear difference"
+
+
+def _z_verdict(z, p_printed, alpha=0.05):
+    """A printed z and p-value in words, by the two-sided test at ``alpha``: p (or the
+    bound "<0.001") below alpha -> "fewer injuries" for z < 0, "more injuries" for z > 0;
+    else "no clear difference". A z carries no size of effect."""
+    t = str(p_printed).strip()
+    clear = _p_bound(t) < alpha and not t.startswith(">")
+    if not clear:
+        return "no clear difference"
+    return "fewer injuries" if z < 0 else "more injuries"
+
+
+#: methods of the speed-by-method figure, in the order of the methods figure
+SPEED_METHODS = ("high_load", "combined", "plyometric", "submaximal", "isometric")
+
+
+@figure("speed_method", "Does the test speed change the effect of each training method on "
+        "running economy? Slope of the effect (Hedges g, negative = better) per km/h of test "
+        "speed in a three-level meta-regression per method (REML, effects within training "
+        "groups, t-based 95% CIs) of the Llanos-Lagos 2024a effect sizes with a printed speed, "
+        "speed split into its within-group part (the same runners tested at another speed; "
+        "black) and its between-group part (groups tested at different speeds, confounded "
+        "with everything else that differs between studies; grey). Bottom: plyometric minus "
+        "high-load within-group slope from one joint model; the claim that plyometric "
+        "training helps more at low speeds and heavy training at high speeds expects it "
+        "above zero. A CI that includes zero means the data cannot tell, not that speed "
+        "makes no difference.",
+        [LLANOS_A, "data/outcomes.csv", "data/groups.csv",
+         "Begg MD, Parides MK (2003) Stat Med 22:2591-2602, doi:10.1002/sim.1524",
+         "Fisher DJ et al. (2017) BMJ 356:j573, doi:10.1136/bmj.j573"],
+        width="single", height=3.3)
+def speed_method(fig):
+    from .speed import speed_slopes
+
+    res = speed_slopes(outcome="running_economy", review="llanoslagos2024a", speed="speed_kmh",
+                       methods=SPEED_METHODS, contrast=("high_load", "plyometric"))
+    ax = fig.subplots()
+    plots.speed_slopes(res, ax)
+    t = res.table.set_index("method")
+    c = res.contrast
+    if c is None or not np.isfinite(t.loc[["plyometric", "high_load"], "within_estimate"]).all():
+        raise InputError("data", "the speed-by-method figure needs plyometric and high-load "
+                                 "groups tested at two or more speeds in data/outcomes.csv")
+    pl, hl = t.loc["plyometric"], t.loc["high_load"]
+
+    def slope(r, part="within"):
+        return words.ci(r[f"{part}_estimate"], r[f"{part}_ci_lb"], r[f"{part}_ci_ub"])
+
+    verdict = _speed_contrast_verdict(c["ci_lb"], c["ci_ub"])
+    sentence = (
+        f"When the same runners were tested 1 km/h faster, the effect on running economy "
+        f"changed by {slope(pl)} (Hedges g; positive = smaller benefit at higher speed) after "
+        f"plyometric training and by {slope(hl)} after high-load training "
+        f"({int(pl['groups_several_speeds'])} and {int(hl['groups_several_speeds'])} training "
+        f"groups tested at two or more speeds; three-level REML); the difference is "
+        f"{words.ci(c['estimate'], c['ci_lb'], c['ci_ub'])} per km/h: ")
+    sentence += f"{verdict} (data: {CITE['llanoslagos2024a']})."
+    cols = ["method", "k", "groups", "groups_several_speeds", "note", "df"] + [
+        f"{p}_{f}" for p in ("within", "between", "diff")
+        for f in ("estimate", "se", "ci_lb", "ci_ub", "pval")]
+    return {"sentence": sentence, "speed": res.speed, "unit": "Hedges g per km/h",
+            "model": "three-level REML per method (effects within training groups), t tests",
+            "level": res.level, "methods": res.table[cols].to_dict("records"),
+            "contrast": dict(c)}
+
+
+def _p_bound(text):
+    """A printed p-value as a number: ``"<0.001"`` -> 0.001 (its bound), ``"0.110"`` -> 0.11."""
+    t = str(text).strip()
+    return float(t.lstrip("<>= ")) if t else float("nan")
+
+
+def _p_text(text):
+    """A printed p-value in a sentence: ``"<0.001"`` -> ``"p < 0.001"``, ``"0.110"`` ->
+    ``"p = 0.110"`` (the digits as printed)."""
+    t = str(text).strip()
+    return f"p {t[0]} {t[1:].strip()}" if t[:1] in "<>" else f"p = {t}"
+
+
+@figure("injury", "The injury evidence in the data package. (a) Athletes of all sports, not "
+        "runners only: risk ratio of sports injury with strength training and with "
+        "stretching programmes, random-effects meta-analyses of randomised controlled trials "
+        "(stratified exposure analysis) with 95% CIs, as printed in the abstract of Lauersen "
+        "2014; log axis, < 1 = fewer injuries. (b) Distance runners: the abstract of Wu 2024 "
+        "prints only the z statistic and p-value of the pooled log risk and rate ratios, not "
+        "the ratios, so they are shown as z (negative = fewer injuries; shaded: p > 0.05); a "
+        "z says how clearly, not how much.",
+        [LAUERSEN, WU, "data/pooled.csv (outcome injury_risk, injury_rate)"],
+        width="double", height=2.0)
+def injury(fig):
+    p = _table("pooled")
+    lau = p[p["review_id"] == "lauersen2014"]
+    lau = lau[lau["metric"].str.startswith("RR")]
+    wu = p[(p["review_id"] == "wu2024") & (p["metric"] == "z")]
+    if lau.empty or wu.empty:
+        raise InputError("data", "data/pooled.csv lacks the Lauersen 2014 ratios or the Wu 2024 "
+                                 "z rows the injury figure draws")
+    a, b = fig.subplots(1, 2, width_ratios=[1, 1])
+    what = {"injury_risk": "risk", "injury_rate": "rate"}
+
+    def programme(subgroup):
+        return str(subgroup).split(" (")[0].capitalize()
+
+    lab_a = [programme(r.subgroup) for r in lau.itertuples()]
+    plots.ratios(lab_a, lau["estimate"], lau["ci_lb"], lau["ci_ub"], a, digits=3,
+                 xlabel="Risk ratio of injury (log scale)")
+    a.set_title("a  Athletes of all sports (Lauersen 2014)", loc="left", fontsize="medium")
+
+    def row_b(r):
+        head = ("All exercise programmes" if r.subgroup == "all exercise interventions"
+                else programme(r.subgroup).replace(" interventions only", " only"))
+        size = (f"\n{int(r.k)} studies, {int(r.n)} runners" if pd.notna(r.k)
+                and pd.notna(r.n) else "\npost hoc subgroup" if "post hoc" in r.subgroup
+                else "")
+        return f"{head}: injury {what.get(r.outcome, r.outcome_printed)}{size}"
+
+    lab_b = [row_b(r) for r in wu.itertuples()]
+    plots.zstats(lab_b, wu["estimate"], b, pvals=list(wu["p_value"]),
+                 xlabel="z of the pooled log ratio", favours=("fewer injuries",
+                                                                  "more injuries"))
+    b.set_title("b  Distance runners (Wu 2024): z only", loc="left", fontsize="medium")
+
+    ratios = [{"subgroup": r.subgroup, "outcome": r.outcome, "metric": r.metric,
+               "estimate": r.estimate, "ci_lb": r.ci_lb, "ci_ub": r.ci_ub,
+               "population": "athletes of all sports", "pooled_id": r.pooled_id}
+              for r in lau.itertuples()]
+    zs = [{"subgroup": r.subgroup, "outcome": r.outcome, "z": r.estimate,
+           "p_printed": r.p_value, "k": r.k, "n": r.n, "population": "distance runners",
+           "pooled_id": r.pooled_id} for r in wu.itertuples()]
+
+    def ratio_words(r):
+        return _ratio_verdict(r["ci_lb"], r["ci_ub"])
+
+    def z_words(r):
+        return _z_verdict(r["z"], r["p_printed"])
+
+    parts_a = " and ".join(f"{words.ci(r['estimate'], r['ci_lb'], r['ci_ub'], 3)} with "
+                           f"{programme(r['subgroup']).lower()} programmes ({ratio_words(r)})"
+                           for r in ratios)
+    parts_b = "; ".join(
+        f"z = {words.num(z['z'])} ({_p_text(z['p_printed'])}, {z_words(z)}) for injury "
+        f"{what.get(z['outcome'], z['outcome'])} with "
+        f"{str(z['subgroup']).replace('interventions', 'programmes')}" for z in zs)
+    sentence = (f"In athletes of all sports, not runners only, the risk ratio of injury was "
+                f"{parts_a} ({CITE['lauersen2014']}); for distance runners the abstract of "
+                f"Wu 2024 prints no ratio, only z statistics of the pooled log ratios: "
+                f"{parts_b} ({CITE['wu2024']}).")
+    return {"sentence": sentence, "ratios_all_sports": ratios, "z_runners": zs}
+
+
 @figure("race_time", "What strength training's effect on running economy could mean on race "
         "day: predicted change in race time for a runner with the Støren 2008 strength group's "
         "mean VO2max (61 ml/kg/min, used as VDOT), given the pooled high-load effect on running "
@@ -509,7 +698,7 @@ def race_time(fig):
                 f"{-pct[0]:.1f} % (95 % CI {-pct[2]:.1f}–{-pct[1]:.1f} %; {int(hl['k_es'])} "
                 f"effects, Llanos-Lagos 2024a) — about {-m['delta_s']:.0f} s over 10 km "
                 f"(95 % CI {-m['delta_ub_s']:.0f}–{-m['delta_lb_s']:.0f} s) for a runner with "
-                f"VO2max {vo2:.0f}, di Prampero model, assuming a 6 % between-runner CV; "
+                f"VO\u2082max {vo2:.0f}, di Prampero model, assuming a 6 % between-runner CV; "
                 f"certainty: {hl['certainty']}.")
     return {"vo2max": vo2, "cv": {"preset": "trained_lab",
                                   "value": CV_PRESETS["trained_lab"].cv},
@@ -631,7 +820,7 @@ def funnel_methods(fig):
     plots.funnel(funnel_data(res), ax, trimfill=tf,
                  xlabel="Hedges g, running economy (negative = better)", favours=FAVOURS)
     if tf.k0:
-        what = (f"trim-and-fill adds {tf.k0} effect(s) on the {tf.side} side and moves it to "
+        what = (f"trim-and-fill adds {_count(tf.k0, 'effect')} on the {tf.side} side and moves it to "
                 f"{words.ci(tf.estimate, tf.fit.ci_lb, tf.fit.ci_ub)}")
     else:
         what = "trim-and-fill finds no missing effect sizes"
@@ -787,7 +976,8 @@ def methods_network(fig):
         est = res.estimates.sort_values("estimate", kind="stable")
         names = [labels.method(t) for t in est["treatment"]]
         ax = plots.intervals(names, est["estimate"], est["ci_lb"], est["ci_ub"], axes[row, 1],
-                             xlabel=f"SMD vs control ({labels.outcome(outcome).lower()})")
+                             xlabel=f"SMD vs control, {labels.outcome(outcome).lower()} "
+                                    "(negative = better)", favours=FAVOURS)
         yy = -np.arange(len(est), dtype=float)
         for y, lb, ub in zip(yy, est["pi_lb"], est["pi_ub"]):
             ax.plot([lb, ub], [y, y], color="0.6", lw=0.5, zorder=0)
@@ -815,11 +1005,13 @@ def methods_network(fig):
         f"({len(re['multiarm'])} with three or more arms; arm data as printed by Llanos-Lagos "
         f"et al. 2024a), "
         f"{labels.method(best['treatment']).lower()} training had the largest effect against "
-        f"control (SMD {best['estimate']:.2f}, 95% CI {best['ci_lb']:.2f} to "
-        f"{best['ci_ub']:.2f}); "
+        f"control (SMD {words.num(best['estimate'])}, 95% CI {words.num(best['ci_lb'])} to "
+        f"{words.num(best['ci_ub'])}); "
         + (f"the CI excluded 0 only for {', '.join(excl)} training" if excl
            else "no method's CI excluded 0")
-        + f"; the design-by-treatment test found no inconsistency (Q = {inc['Q_inc']:.1f}, "
+        + f"; the design-by-treatment test found "
+        f"{'inconsistency' if inc['pval_inc'] < 0.05 else 'no inconsistency'} "
+        f"(Q = {inc['Q_inc']:.1f}, "
         f"df = {inc['df_inc']}, p = {inc['pval_inc']:.2f})"
         + (", but every trial had a control arm, so indirect evidence comes only from "
            "multi-arm trials and the test has little power." if all_ref else "."))
@@ -853,7 +1045,8 @@ def cumulative_evidence(fig):
     axes = fig.subplots(1, len(order), sharey=True, sharex=True)
     for i, (ax, m) in enumerate(zip(np.atleast_1d(axes), order)):
         plots.cumulative_evidence(before, ax, living=after, methods=[m],
-                                  ylabel="Hedges g (running economy)" if i == 0 else "")
+                                  ylabel="Hedges g, running economy\n(negative = better)"
+                                  if i == 0 else "")
         ax.set_title(labels.method(m), fontsize="medium")
         ax.set_xlabel("")
     ax.set_ylim(YLIM_CUMULATIVE)
@@ -874,18 +1067,20 @@ def cumulative_evidence(fig):
     new = new_evidence()
     trials = new[new["design"].str.contains("controlled trial")]
     entering = list(trials.loc[trials["enters_model"], "label"])
-    summary = "; ".join(f"{labels.method(m).lower()} {a[m]['estimate']:.2f} "
-                        f"[{a[m]['ci_lb']:.2f}, {a[m]['ci_ub']:.2f}]" for m in a)
+    summary = "; ".join(f"{labels.method(m).lower()} "
+                        f"{words.ci(a[m]['estimate'], a[m]['ci_lb'], a[m]['ci_ub'])}" for m in a)
     if changed:
         verb = (f"changed the pooled effect of {', '.join(labels.method(m).lower() for m in changed)}"
                 f" (now {summary})")
     else:
         verb = f"left every method's pooled effect as it was ({summary})"
-    sentence = (f"The {len(trials)} controlled trial(s) published after the Llanos-Lagos 2024a "
-                f"search (to November 2022) and in the data package {verb}; "
-                f"{len(trials) - len(entering)} of them printed no arm-level means and SDs that "
-                f"could enter the three-level model (Llanos-Lagos et al. 2024, Sports Med, "
-                f"doi:10.1007/s40279-023-01978-y).")
+    left_out = len(trials) - len(entering)
+    sentence = (f"The {_count(len(trials), 'controlled trial')} published after the "
+                f"Llanos-Lagos 2024a search (to November 2022) and in the data package {verb}; "
+                + (f"{left_out} of them printed no arm-level means and SDs "
+                   f"that could enter the three-level model" if left_out else
+                   "all of them entered the three-level model")
+                + f" ({CITE['llanoslagos2024a']}, doi:10.1007/s40279-023-01978-y).")
     return {"before": b, "after": a, "changed": changed,
             "new_trials": list(trials["label"]), "new_trials_in_model": entering,
             "new_reviews": list(new.loc[new["design"].str.contains("review"), "label"]),

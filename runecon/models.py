@@ -226,8 +226,9 @@ def _estimate_tau2(y, v, X, method, tau2_fix, con):
         tau2_0 = float(yc @ yc) / k if con["tau2_init"] is None else float(con["tau2_init"])
         P = _pmat(1.0 / (v + tau2_0), X)
         PV = P * v  # P %*% diag(v)
-        se = math.sqrt(tau2_0 ** 2 / (k - p) ** 2 * (2 * np.sum(PV * PV.T) + 4 * t * np.sum(PV * P)
-                                                     + 2 * t * t * np.sum(P * P)))
+        tP = t * P   # grouped so that huge scales (tau2 ~ 1e300) do not overflow a square
+        se = tau2_0 / (k - p) * math.sqrt(2 * np.sum(PV * PV.T) + 4 * np.sum(PV * tP)
+                                          + 2 * np.sum(tP * tP))
     elif method == "HE":
         P = np.eye(k) - X @ np.linalg.solve(X.T @ X, X.T)
         PV = P * v
@@ -359,6 +360,7 @@ def rma(yi, vi=None, *, sei=None, mods=None, data=None, method="REML", test="z",
             vi = _column(data, vi, "vi")
         v = _vector(vi, "vi", k)
     _check_positive(v, name)
+    _checks.resolvable_weights(v, name)
 
     X, names = model_matrix(mods, terms, data, k)
     p = X.shape[1]

@@ -52,10 +52,11 @@ import pandas as pd
 from scipy import special, stats
 
 from ._rootfind import RootNotBracketed, r_uniroot
-from .effects import (CORRECTIONS, STANDARDISERS, VARIANCES, _one_of, escalc, escalc_prepost,
-                      hedges_j)
+from ._checks import one_of as _one_of
+from .effects import CORRECTIONS, STANDARDISERS, VARIANCES, escalc, escalc_prepost, hedges_j
 from .errors import ConvergenceError, InputError
-from .results import _f, _html_table, _pv, _table
+from .results import Result, fmt as _f, fmt_p as _pv
+from .results import html_table as _html_table, text_table as _table
 
 __all__ = ["netmeta", "NetmetaResult", "combine_arms", "method_arms", "method_network", "METHODS",
            "MEASURES"]
@@ -807,8 +808,8 @@ def _graph(net, arms_tab):
 
 
 # --------------------------------------------------------------------------- result
-@dataclass(frozen=True)
-class NetmetaResult:
+@dataclass(frozen=True, eq=False)
+class NetmetaResult(Result):
     """Result of :func:`netmeta`.
 
     Attributes

@@ -871,9 +871,12 @@ def network_graph(result, ax=None, *, labels=None, node_scale=1.0):
     xy = np.array([pos[t] for t in nodes["treatment"]])
     ax.scatter(xy[:, 0], xy[:, 1], s=area, color=POOLED_COLOR, zorder=2, label="nodes")
     for t, (x, y) in pos.items():
-        up = y >= -1e-9
-        ax.text(x, y + (0.16 if up else -0.16), name(t), ha="center",
-                va="bottom" if up else "top", fontsize=7, zorder=4)
+        # outward from the circle's centre, clear of the edges that meet at the node
+        ha = "left" if x > 0.3 else "right" if x < -0.3 else "center"
+        va = "bottom" if y > 0.3 else "top" if y < -0.3 else "center"
+        ax.annotate(name(t), (x, y), xytext=(7 * np.sign(round(x, 6)) if ha != "center" else 0,
+                                             7 * np.sign(round(y, 6)) if va != "center" else 0),
+                    textcoords="offset points", ha=ha, va=va, fontsize=7, zorder=4)
     ax.set_xlim(-1.6, 1.6)
     ax.set_ylim(-1.4, 1.4)
     ax.set_aspect("equal")
@@ -959,3 +962,179 @@ def cumulative_evidence(table, ax=None, *, living=None, methods=None,
 
 
 __all__.append("cumulative_evidence")
+
+
+def speed_slopes(result, ax=None, *, labels=None, contrast_label=None, favours=(
+        "benefit grows", "benefit shrinks")):
+    """Within-group and between-group speed slopes per training method, and the
+    difference of two methods' within-group slopes (:func:`runecon.speed_slopes`).
+
+    One row per method: the within-group slope (same runners tested at another speed;
+    filled black dot, thick 95% CI) above the between-group slope (groups tested at
+    different speeds; open grey dot, thin CI), the least and the most confounded estimate of
+    "the effect depends on speed". A method without a within slope is written as not
+    estimable, with the reason. Below a rule: the contrast of within slopes (diamond).
+
+    Parameters
+    ----------
+    result : SpeedSlopesResult
+    labels : callable, optional
+        Method code -> words (default :func:`runecon.labels.method`).
+    contrast_label : str, optional
+        Row label of the contrast (default "<second> minus <first>\\n(within groups)").
+    favours : (str, str)
+        Words under the axis either side of zero (effects negative = better, so a positive
+        slope means the benefit shrinks as speed rises).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Artists labelled ``"within"``, ``"between"``, ``"contrast"`` and
+        ``"not_estimable"`` (text).
+    """
+    ax = _ax(ax)
+    table = getattr(result, "table", None)
+    if not isinstance(table, pd.DataFrame) or "within_estimate" not in table.columns:
+        raise InputError("result", "must be a SpeedSlopesResult from runecon.speed_slopes")
+    name = labels or words.method
+    t = table.reset_index(drop=True)
+    y = -np.arange(len(t), dtype=float)
+    off = 0.17
+    ok = np.isfinite(t["within_estimate"].to_numpy(float))
+    ax.hlines(y[ok] + off, t["within_ci_lb"][ok], t["within_ci_ub"][ok], color=POOLED_COLOR,
+              lw=1.4, label="_within_ci")
+    ax.scatter(t["within_estimate"][ok], y[ok] + off, s=18, color=POOLED_COLOR, zorder=3,
+               label="within")
+    ax.hlines(y[ok] - off, t["between_ci_lb"][ok], t["between_ci_ub"][ok], color="0.6",
+              lw=0.8, label="_between_ci")
+    ax.scatter(t["between_estimate"][ok], y[ok] - off, s=16, facecolor="white",
+               edgecolor="0.5", lw=0.8, zorder=3, label="between")
+    for yy, r in zip(y[~ok], t[~ok].itertuples()):
+        ax.annotate(f"not estimable ({r.note})", xy=(0.0, yy),
+                    xycoords=("axes fraction", "data"), xytext=(4, 0),
+                    textcoords="offset points", ha="left", va="center", fontsize=6,
+                    color=_GREY, label="not_estimable")
+    ticks = [f"{name(r.method)}\n{r.k} effect{'s' * (r.k != 1)}, {r.groups} "
+             f"group{'s' * (r.groups != 1)}" for r in t.itertuples()]
+    c = getattr(result, "contrast", None)
+    if c is not None:
+        yc = y[-1] - 1.25
+        ax.axhline(y[-1] - 0.62, color="0.8", lw=0.5)
+        _diamond(ax, yc, c["estimate"], c["ci_lb"], c["ci_ub"], "contrast", height=0.22)
+        y = np.append(y, yc)
+        ticks.append(contrast_label or f"{name(c['method_b'])} minus\n"
+                                       f"{name(c['method_a']).lower()} (within)")
+    ax.set_yticks(y, ticks, fontsize=6)
+    ax.set_ylim(y[-1] - 0.6, 0.75)
+    ax.tick_params(axis="y", length=0)
+    ax.spines["left"].set_visible(False)
+    ax.axvline(0.0, color=_GREY, lw=0.6, ls="--", zorder=0)
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=POOLED_COLOR, marker="o", ms=4, lw=1.4,
+                      label="within groups\n(same runners)"),
+               Line2D([], [], color="0.6", marker="o", ms=4, mfc="white", mec="0.5", lw=0.8,
+                      label="between groups\n(different studies)")]
+    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2,
+              borderaxespad=0.2, handlelength=1.6, columnspacing=1.0, fontsize=6.5)
+    unit = {"speed_kmh": "km/h", "pct_vo2max": "% of VO\u2082max"}.get(
+        getattr(result, "speed", ""), "unit")
+    ax.set_xlabel(f"Change in Hedges g per {unit} faster (95% CI)")
+    _favours(ax, favours, 0.0)
+    return ax
+
+
+def ratios(labels, estimate, ci_lb, ci_ub, ax=None, *, xlabel="Risk ratio (log scale)",
+           favours=("fewer injuries", "more injuries"), digits=2, values=True):
+    """Ratios (risk, rate, odds) and 95% CIs on a log axis, 1 = no difference.
+
+    Parameters
+    ----------
+    labels : sequence of str
+    estimate, ci_lb, ci_ub : array-like
+        Positive ratios.
+    values : bool
+        Write "estimate [ci_lb, ci_ub]" right of the axes.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        As :func:`intervals` (``"rows"``, ``"ci"``), plus texts labelled ``"value"``.
+    """
+    est, lb, ub = (np.asarray(a, float) for a in (estimate, ci_lb, ci_ub))
+    if np.any(~(np.concatenate([est, lb, ub]) > 0)):
+        raise InputError("estimate", "ratios and their CI limits must be positive numbers "
+                                     "(give the ratio, not its logarithm)")
+    ax = intervals(labels, est, lb, ub, ax, xlabel=xlabel, refline=1.0, favours=favours)
+    ax.set_xscale("log")
+    lo, hi = min(lb.min(), 1.0), max(ub.max(), 1.0)
+    lo, hi = lo / (hi / lo) ** 0.08, hi * (hi / lo) ** 0.08
+    ax.set_xlim(lo, hi)
+    cand = np.array([0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0])
+    if hi / lo > 4:   # a wide range: 1-2-5 steps only, fine steps would collide
+        cand = np.array([0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0])
+    ticks = cand[(cand >= lo) & (cand <= hi)]
+    ax.set_xticks(ticks, [f"{v:g}" for v in ticks])
+    ax.minorticks_off()
+    if values:
+        for yy, e, l_, u in zip(-np.arange(len(est)), est, lb, ub):
+            ax.annotate(words.ci(e, l_, u, digits), xy=(1.0, yy),
+                        xycoords=("axes fraction", "data"), xytext=(4, 0),
+                        textcoords="offset points", ha="left", va="center",
+                        fontsize="small", label="value")
+    return ax
+
+
+def zstats(labels, z, ax=None, *, pvals=None, level=95, xlabel="z statistic",
+           favours=None):
+    """z statistics printed without an effect size: one dot per row on a z axis, the band
+    |z| < z crit (two-sided, ``level``) shaded. A z says how far an estimate lies from no
+    effect in standard errors, not how large the effect is: no interval is drawn.
+
+    Parameters
+    ----------
+    labels : sequence of str
+    z : array-like
+    pvals : sequence of str, optional
+        The p-values as printed ("0.110", "<0.001"), written beside each dot.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Dots labelled ``"z"``, the band ``"not_significant"``, texts ``"value"``.
+    """
+    ax = _ax(ax)
+    z = np.asarray(z, float)
+    labels = [str(s) for s in labels]
+    if len(labels) != len(z) or len(z) == 0 or not np.all(np.isfinite(z)):
+        raise InputError("z", "needs one finite z per label (at least one)")
+    if pvals is not None and len(pvals) != len(z):
+        raise InputError("pvals", f"has {len(pvals)} values for {len(z)} rows")
+    crit = _z(level)
+    y = -np.arange(len(z), dtype=float)
+    lim = max(np.abs(z).max(), crit) * 1.2
+    ax.axvspan(-crit, crit, color="0.92", lw=0, zorder=0, label="not_significant")
+    ax.axvline(0.0, color=_GREY, lw=0.6, ls="--", zorder=1)
+    ax.scatter(z, y, s=18, marker="s", color=POOLED_COLOR, zorder=3, label="z")
+    ax.text(0.0, y[-1] - 0.75, f"p > {1 - level / 100:g}", ha="center",
+            va="center", fontsize=6, color=_GREY, label="band_label")
+    for i, (yy, v) in enumerate(zip(y, z)):
+        p = "" if pvals is None else str(pvals[i]).strip()
+        p = ("" if not p else f", p {p[0]} {p[1:]}" if p[0] in "<>" else f", p = {p}")
+        ax.annotate(f"z = {words.num(v)}{p}", xy=(1.0, yy), xycoords=("axes fraction", "data"),
+                    xytext=(4, 0), textcoords="offset points", ha="left", va="center",
+                    fontsize="small", label="value")
+    ax.set_yticks(y, labels)
+    ax.set_ylim(y[-1] - 1.0, 0.6)
+    ax.set_xlim(-lim, lim)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True, symmetric=True))
+    ax.tick_params(axis="y", length=0)
+    ax.spines["left"].set_visible(False)
+    ax.set_xlabel(xlabel)
+    _favours(ax, favours, 0.0)
+    return ax
+
+
+__all__ += ["speed_slopes", "ratios", "zstats"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -25,7 +25,7 @@ def register_engine(**functions):
     _ENGINE.update(functions)
 
 
-def _f(x, digits=_DIGITS):
+def fmt(x, digits=_DIGITS):
     """R's formatC(x, digits, format = "f")."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "NA"
@@ -34,13 +34,13 @@ def _f(x, digits=_DIGITS):
     return f"{x:.{digits}f}"
 
 
-def _pv(p, digits=_DIGITS, eq=False):
+def fmt_p(p, digits=_DIGITS, eq=False):
     """metafor's .pval(): '<.0001' below 10^-digits."""
     if p is None or math.isnan(p):
         return "NA"
     if p < 10 ** -digits:
         return "< ." + "0" * (digits - 1) + "1" if eq else "<." + "0" * (digits - 1) + "1"
-    return ("= " if eq else "") + _f(p, digits)
+    return ("= " if eq else "") + fmt(p, digits)
 
 
 def _stars(p):
@@ -49,7 +49,7 @@ def _stars(p):
     return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else "." if p < 0.1 else ""
 
 
-def _table(header, rows, rownames=None):
+def text_table(header, rows, rownames=None):
     """Right-aligned text table like R's print.data.frame."""
     cols = list(zip(*([header] + rows))) if rows else [[h] for h in header]
     widths = [max(len(str(c)) for c in col) for col in cols]
@@ -63,7 +63,7 @@ def _table(header, rows, rownames=None):
     return "\n".join(lines)
 
 
-def _html_table(header, rows, rownames=None):
+def html_table(header, rows, rownames=None):
     h = "".join(f"<th>{html.escape(str(c))}</th>" for c in ([""] if rownames else []) + list(header))
     body = []
     for i, row in enumerate(rows):
@@ -86,8 +86,8 @@ def _coef_header(stat, df):
 
 def _coef_row(b, se, stat, p, lb, ub, df=None):
     """One formatted coefficient row; ``df`` is the already formatted df cell or None."""
-    return ([_f(b), _f(se), _f(stat)] + ([df] if df is not None else [])
-            + [_pv(p), _f(lb), _f(ub), _stars(p)])
+    return ([fmt(b), fmt(se), fmt(stat)] + ([df] if df is not None else [])
+            + [fmt_p(p), fmt(lb), fmt(ub), _stars(p)])
 
 
 def _format_btt(btt):
@@ -103,7 +103,32 @@ def _format_btt(btt):
     return ",".join(parts)
 
 
-class _ModelDisplay:
+class Result:
+    """Base of runecon's result dataclasses (``@dataclass(frozen=True, eq=False)`` subclasses).
+
+    Truly immutable: every numpy array field is replaced by a read-only view when the result
+    is made, so ``res.beta[0] = 1`` raises ValueError instead of changing a fitted model (the
+    engine's own arrays stay writable: only the view held by the result is locked). The
+    default ``_repr_html_`` shows the printed block in a ``<pre>``; results with tables
+    override it. Equality is identity (``eq=False``): two fits are not "equal" because their
+    numbers are, and numpy arrays have no single truth value.
+    """
+
+    __slots__ = ()
+
+    def __post_init__(self):
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray) and value.flags.writeable:
+                view = value.view()
+                view.setflags(write=False)
+                object.__setattr__(self, f.name, view)
+
+    def _repr_html_(self):
+        return f"<pre>{html.escape(str(self))}</pre>"
+
+
+class _ModelDisplay(Result):
     """Shared by RMAResult and RMAMVResult: the heterogeneity and moderator tests, the
     coefficient table (text and HTML) and the coefficient frame, as metafor prints them."""
 
@@ -121,15 +146,15 @@ class _ModelDisplay:
 
     def _q_line(self):
         q = "Q" if self.int_only else "QE"
-        return f"{q}(df = {self.k - self.p}) = {_f(self.QE)}, p-val {_pv(self.QEp, eq=True)}"
+        return f"{q}(df = {self.k - self.p}) = {fmt(self.QE)}, p-val {fmt_p(self.QEp, eq=True)}"
 
     def _qm_line(self):
         which = ("coefficient " if len(self.btt) == 1 else "coefficients ") + _format_btt(self.btt)
         if self.test == "z":
-            stat = f"QM(df = {self.QMdf[0]}) = {_f(self.QM)}"
+            stat = f"QM(df = {self.QMdf[0]}) = {fmt(self.QM)}"
         else:
-            stat = f"F(df1 = {self.QMdf[0]}, df2 = {self.QMdf[1]}) = {_f(self.QM)}"
-        return which, f"{stat}, p-val {_pv(self.QMp, eq=True)}"
+            stat = f"F(df1 = {self.QMdf[0]}, df2 = {self.QMdf[1]}) = {fmt(self.QM)}"
+        return which, f"{stat}, p-val {fmt_p(self.QMp, eq=True)}"
 
     def _coef_rows(self):
         t = self.test != "z"
@@ -146,7 +171,7 @@ class _ModelDisplay:
             out += [f"Test of Moderators ({which}):", line, ""]
         header, rows = self._coef_rows()
         return out + ["Model Results:", "",
-                      _table(header, rows, None if self.int_only else list(("",) + self.coef_names)),
+                      text_table(header, rows, None if self.int_only else list(("",) + self.coef_names)),
                       "", "---", _SIGNIF, ""]
 
     def _tests_html(self):
@@ -155,7 +180,7 @@ class _ModelDisplay:
             which, line = self._qm_line()
             parts.append(f"<p>Test of Moderators ({which}): {html.escape(line)}</p>")
         header, rows = self._coef_rows()
-        return parts + [_html_table(header, rows, list(self.coef_names))]
+        return parts + [html_table(header, rows, list(self.coef_names))]
 
     def _coef_frame(self, model):
         """One row per coefficient with the ``model`` fields repeated as columns and in attrs."""
@@ -298,21 +323,21 @@ class RMAResult(_ModelDisplay):
         lines = []
         tdig = 0 if abs(self.tau2) <= 2.220446e-15 else _DIGITS
         if self.method != "FE":
-            se = "" if self.se_tau2 is None else f" (SE = {_f(self.se_tau2)})"
+            se = "" if self.se_tau2 is None else f" (SE = {fmt(self.se_tau2)})"
             if self.int_only:
-                lines.append(f"tau^2 (estimated amount of total heterogeneity): {_f(self.tau2, tdig)}{se}")
-                lines.append(f"tau (square root of estimated tau^2 value):      {_f(self.tau, tdig)}")
+                lines.append(f"tau^2 (estimated amount of total heterogeneity): {fmt(self.tau2, tdig)}{se}")
+                lines.append(f"tau (square root of estimated tau^2 value):      {fmt(self.tau, tdig)}")
             else:
-                lines.append(f"tau^2 (estimated amount of residual heterogeneity):     {_f(self.tau2, tdig)}{se}")
-                lines.append(f"tau (square root of estimated tau^2 value):             {_f(self.tau, tdig)}")
+                lines.append(f"tau^2 (estimated amount of residual heterogeneity):     {fmt(self.tau2, tdig)}{se}")
+                lines.append(f"tau (square root of estimated tau^2 value):             {fmt(self.tau, tdig)}")
         if self.int_only:
-            lines.append(f"I^2 (total heterogeneity / total variability):   {_f(self.I2, 2)}%")
-            lines.append(f"H^2 (total variability / sampling variability):  {_f(self.H2, 2)}")
+            lines.append(f"I^2 (total heterogeneity / total variability):   {fmt(self.I2, 2)}%")
+            lines.append(f"H^2 (total variability / sampling variability):  {fmt(self.H2, 2)}")
         else:
-            lines.append(f"I^2 (residual heterogeneity / unaccounted variability): {_f(self.I2, 2)}%")
-            lines.append(f"H^2 (unaccounted variability / sampling variability):   {_f(self.H2, 2)}")
+            lines.append(f"I^2 (residual heterogeneity / unaccounted variability): {fmt(self.I2, 2)}%")
+            lines.append(f"H^2 (unaccounted variability / sampling variability):   {fmt(self.H2, 2)}")
             if self.R2 is not None:
-                lines.append(f"R^2 (amount of heterogeneity accounted for):            {_f(self.R2, 2)}%")
+                lines.append(f"R^2 (amount of heterogeneity accounted for):            {fmt(self.R2, 2)}%")
         return lines
 
     def __str__(self):
@@ -339,7 +364,7 @@ class RMAResult(_ModelDisplay):
 
 
 @dataclass(frozen=True, eq=False)
-class PredictResult:
+class PredictResult(Result):
     """Predicted effects with confidence (ci) and prediction (pi) intervals.
 
     Floats for a single prediction, arrays otherwise. ``pi_lb``/``pi_ub`` are None for a
@@ -369,14 +394,14 @@ class PredictResult:
 
     def _rows(self):
         cols = [_as_array(getattr(self, n)) for n in self._fields()]
-        return [[_f(c[i]) for c in cols] for i in range(cols[0].shape[0])]
+        return [[fmt(c[i]) for c in cols] for i in range(cols[0].shape[0])]
 
     def __str__(self):
         names = None if self.slab is None else [""] + list(self.slab)
-        return "\n" + _table(self._header(), self._rows(), names) + "\n"
+        return "\n" + text_table(self._header(), self._rows(), names) + "\n"
 
     def _repr_html_(self):
-        return _html_table(self._header(), self._rows(), None if self.slab is None else list(self.slab))
+        return html_table(self._header(), self._rows(), None if self.slab is None else list(self.slab))
 
     def to_frame(self):
         """One row per prediction: pred, se, ci_lb, ci_ub, pi_lb, pi_ub (metafor's
@@ -390,7 +415,7 @@ class PredictResult:
 
 
 @dataclass(frozen=True, eq=False)
-class ConfintResult:
+class ConfintResult(Result):
     """Q-profile confidence intervals for tau2, tau, I2 (percent) and H2, and with
     ``confint(fixed=True)`` the coefficients' CIs (metafor's ``confint(res, fixed = TRUE)``).
 
@@ -435,27 +460,27 @@ class ConfintResult:
     def _rows(self):
         out = []
         for label, key in self._ROWS:
-            out.append([_f(getattr(self, key)), self.lb_sign + _f(getattr(self, key + "_lb")),
-                        self.ub_sign + _f(getattr(self, key + "_ub"))])
+            out.append([fmt(getattr(self, key)), self.lb_sign + fmt(getattr(self, key + "_lb")),
+                        self.ub_sign + fmt(getattr(self, key + "_ub"))])
         return out
 
     def _fixed_rows(self):
-        return [[_f(b), _f(lb), _f(ub)] for b, lb, ub in zip(self.beta, self.beta_lb, self.beta_ub)]
+        return [[fmt(b), fmt(lb), fmt(ub)] for b, lb, ub in zip(self.beta, self.beta_lb, self.beta_ub)]
 
     def __str__(self):
         blocks = []
         if self.has_fixed:
-            blocks.append(_table(self._HEADER, self._fixed_rows(), [""] + list(self.coef_names)))
+            blocks.append(text_table(self._HEADER, self._fixed_rows(), [""] + list(self.coef_names)))
         if self.has_random:
-            blocks.append(_table(self._HEADER, self._rows(), [""] + [r[0] for r in self._ROWS]))
+            blocks.append(text_table(self._HEADER, self._rows(), [""] + [r[0] for r in self._ROWS]))
         return "\n" + "\n\n".join(blocks) + "\n"
 
     def _repr_html_(self):
         parts = []
         if self.has_fixed:
-            parts.append(_html_table(self._HEADER, self._fixed_rows(), list(self.coef_names)))
+            parts.append(html_table(self._HEADER, self._fixed_rows(), list(self.coef_names)))
         if self.has_random:
-            parts.append(_html_table(self._HEADER, self._rows(), [r[0] for r in self._ROWS]))
+            parts.append(html_table(self._HEADER, self._rows(), [r[0] for r in self._ROWS]))
         return "".join(parts)
 
     def to_frame(self):
@@ -479,7 +504,7 @@ class ConfintResult:
 
 
 @dataclass(frozen=True, eq=False)
-class LevelTest:
+class LevelTest(Result):
     """Likelihood-ratio test of one variance component (metafor: refit with that
     ``sigma2`` fixed at 0, then ``anova(full, reduced)``): LRT = 2 (ll - ll0), p-value from
     chi-squared with 1 df (not halved, as metafor)."""
@@ -563,25 +588,25 @@ class RMAMVResult(_ModelDisplay):
         rows = []
         for j, name in enumerate((self.cluster_name, f"{self.cluster_name}/{self.es_name}")):
             s2 = self.sigma2[j]
-            rows.append([_f(s2), _f(math.sqrt(s2)), str(self.s_nlevels[j]),
+            rows.append([fmt(s2), fmt(math.sqrt(s2)), str(self.s_nlevels[j]),
                          "yes" if self.sigma2_fixed[j] else "no", name])
         return ["estim", "sqrt", "nlvls", "fixed", "factor"], rows
 
     def _fit_line(self):
-        return f"logLik = {_f(self.ll)}" if self.ll is not None else ""
+        return f"logLik = {fmt(self.ll)}" if self.ll is not None else ""
 
     def _lrt_lines(self):
-        return [f"LRT sigma^2 ({t.factor}) = 0: LRT = {_f(t.LRT)}, p-val {_pv(t.pval, eq=True)}"
+        return [f"LRT sigma^2 ({t.factor}) = 0: LRT = {fmt(t.LRT)}, p-val {fmt_p(t.pval, eq=True)}"
                 for t in self.lrt]
 
     def _i2_line(self):
-        return (f"I^2: {_f(self.I2[0], 2)}% ({self.cluster_name}), {_f(self.I2[1], 2)}% "
-                f"({self.es_name}), {_f(self.I2_total, 2)}% total")
+        return (f"I^2: {fmt(self.I2[0], 2)}% ({self.cluster_name}), {fmt(self.I2[1], 2)}% "
+                f"({self.es_name}), {fmt(self.I2_total, 2)}% total")
 
     def __str__(self):
         out = ["", self._title(), "", self._fit_line(), "", "Variance Components:", ""]
         h, rows = self._vc_rows()
-        out += [_table(h, rows, ["", "sigma^2.1", "sigma^2.2"]), "", self._i2_line(), ""]
+        out += [text_table(h, rows, ["", "sigma^2.1", "sigma^2.2"]), "", self._i2_line(), ""]
         out += self._lrt_lines() + [""] + self._tests_text()
         return "\n".join(out)
 
@@ -593,7 +618,7 @@ class RMAMVResult(_ModelDisplay):
     def _repr_html_(self):
         h, rows = self._vc_rows()
         parts = [f"<p><b>{html.escape(self._title())}</b> {html.escape(self._fit_line())}</p>",
-                 "<p>Variance Components:</p>", _html_table(h, rows, ["sigma^2.1", "sigma^2.2"]),
+                 "<p>Variance Components:</p>", html_table(h, rows, ["sigma^2.1", "sigma^2.2"]),
                  f"<p>{html.escape(self._i2_line())}</p>",
                  "<p>" + "<br>".join(html.escape(s) for s in self._lrt_lines()) + "</p>"]
         return "<div class='runecon-rma-mv'>" + "".join(parts + self._tests_html()) + "</div>"
@@ -614,7 +639,7 @@ class RMAMVResult(_ModelDisplay):
 
 
 @dataclass(frozen=True, eq=False)
-class RobustResult:
+class RobustResult(Result):
     """Cluster-robust tests of the coefficients (``runecon.robust``), as clubSandwich's
     ``coef_test(res, vcov = adjust, test = "Satterthwaite")``: ``vcov`` the sandwich
     estimator, ``se`` its root diagonal, ``tval`` = beta / se, ``df`` the Satterthwaite
@@ -637,7 +662,7 @@ class RobustResult:
     def _rows(self):
         b, se, t, df, p, lb, ub = (_as_array(x) for x in (self.beta, self.se, self.tval, self.df,
                                                           self.pval, self.ci_lb, self.ci_ub))
-        return [_coef_row(b[j], se[j], t[j], p[j], lb[j], ub[j], _f(df[j], 2))
+        return [_coef_row(b[j], se[j], t[j], p[j], lb[j], ub[j], fmt(df[j], 2))
                 for j in range(len(self.coef_names))]
 
     _HEADER = _coef_header("tval", True)
@@ -645,12 +670,12 @@ class RobustResult:
     def __str__(self):
         return (f"\nCluster-robust inference ({self.adjust}, Satterthwaite df; "
                 f"{self.n_clusters} clusters)\n\n"
-                + _table(self._HEADER, self._rows(), [""] + list(self.coef_names)) + "\n")
+                + text_table(self._HEADER, self._rows(), [""] + list(self.coef_names)) + "\n")
 
     def _repr_html_(self):
         return (f"<p><b>Cluster-robust inference ({html.escape(self.adjust)}, Satterthwaite df; "
                 f"{self.n_clusters} clusters)</b></p>"
-                + _html_table(self._HEADER, self._rows(), list(self.coef_names)))
+                + html_table(self._HEADER, self._rows(), list(self.coef_names)))
 
     def to_frame(self):
         import pandas as pd

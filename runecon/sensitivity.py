@@ -20,6 +20,7 @@ from . import _checks
 from ._batch import fit_batch, inv as _inv
 from ._rootfind import R_UNIROOT_TOL
 from .errors import InputError, RuneconWarning, TooFewStudiesError
+from .results import Result
 
 COMPTOL = np.finfo(float).eps ** 0.5   # metafor permutest's comptol
 MAX_EXHAUSTIVE = 2**20 - 1            # gosh: all subsets of up to k = 20 studies
@@ -85,8 +86,8 @@ def _fmt(x, digits=4):
     return f"{x:.{digits}f}"
 
 
-@dataclass(frozen=True)
-class TableResult:
+@dataclass(frozen=True, eq=False)
+class TableResult(Result):
     """A table with one row per study or per fit, printed like metafor's ``list.rma``.
 
     Columns are accessible as attributes (``res.estimate``) and via ``to_frame()``.
@@ -431,8 +432,8 @@ def _unique(labels):
 
 
 # ----------------------------------------------------------------------------- permutest
-@dataclass(frozen=True)
-class PermutestResult:
+@dataclass(frozen=True, eq=False)
+class PermutestResult(Result):
     """Permutation test of a fitted model (metafor's ``permutest.rma.uni``)."""
 
     coef_names: tuple
@@ -469,9 +470,6 @@ class PermutestResult:
 
     def __repr__(self):
         return str(self)
-
-    def _repr_html_(self):
-        return f"<pre>{html.escape(str(self))}</pre>"
 
 
 def _unique_perms(labels):

@@ -48,6 +48,7 @@ from scipy import stats
 
 from ._batch import METHODS, fit_batch
 from .errors import InputError
+from .results import Result
 
 #: the intervals reported, in display order: (code, what it covers, description)
 INTERVALS = (
@@ -63,8 +64,8 @@ INTERVALS = (
 MAX_REPS = 10**7          # per cell: a bound on the work one call can ask for
 
 
-@dataclass(frozen=True)
-class CoverageResult:
+@dataclass(frozen=True, eq=False)
+class CoverageResult(Result):
     """Coverage of each interval in each cell of the (k, tau2) grid.
 
     ``table`` has one row per (k, tau2, interval) with ``coverage`` (proportion of the

@@ -6,7 +6,6 @@ returns the points and the contour regions for ``runecon.figures`` to draw.
 """
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass, field
 
@@ -19,7 +18,7 @@ from . import _checks
 from ._checks import intercept_only as _int_only
 from ._checks import univariate as _check_res
 from .models import fit_arrays as _rma_fit
-from .results import RMAMVResult, RMAResult
+from .results import Result, RMAMVResult, RMAResult
 
 PREDICTORS = {"sei": "standard error", "vi": "sampling variance", "ni": "sample size",
               "ninv": "inverse of the sample size", "sqrtni": "square root sample size",
@@ -37,6 +36,10 @@ def _refit(res, yi, vi, X, names, labels, *, test=None, level=None, method=None)
 def _wls(yi, vi, X):
     """R's ``summary(lm(yi ~ X - 1, weights = 1/vi))``: coef, se, t, p, residual df."""
     w = 1.0 / vi
+    if np.linalg.matrix_rank(X * np.sqrt(w)[:, None]) < X.shape[1]:
+        raise InputError("res", "every study has the same sampling variance, so the regression "
+                                "on the standard error or variance is not identified; it needs "
+                                "studies of different precision")
     A = (X.T * w) @ X
     Ainv = np.linalg.inv(A)
     b = Ainv @ (X.T @ (w * yi))
@@ -51,8 +54,8 @@ def _wls(yi, vi, X):
 
 
 # ----------------------------------------------------------------------------- regtest
-@dataclass(frozen=True)
-class RegtestResult:
+@dataclass(frozen=True, eq=False)
+class RegtestResult(Result):
     """Regression test for funnel plot asymmetry (metafor's ``regtest``)."""
 
     model: str
@@ -89,9 +92,6 @@ class RegtestResult:
 
     def __repr__(self):
         return str(self)
-
-    def _repr_html_(self):
-        return f"<pre>{html.escape(str(self))}</pre>"
 
 
 def regtest(res, model="rma", predictor="sei", *, ni=None) -> RegtestResult:
@@ -167,8 +167,8 @@ def regtest(res, model="rma", predictor="sei", *, ni=None) -> RegtestResult:
 
 
 # ----------------------------------------------------------------------------- trimfill
-@dataclass(frozen=True)
-class TrimfillResult:
+@dataclass(frozen=True, eq=False)
+class TrimfillResult(Result):
     """Trim and fill (metafor's ``trimfill.rma.uni``): ``fit`` is the model refitted to the
     observed plus the ``k0`` filled studies (``fill`` marks them)."""
 
@@ -207,9 +207,6 @@ class TrimfillResult:
 
     def __repr__(self):
         return str(self)
-
-    def _repr_html_(self):
-        return f"<pre>{html.escape(str(self))}</pre>"
 
 
 def trimfill(res, side=None, estimator="L0", *, maxiter=100) -> TrimfillResult:
@@ -305,8 +302,8 @@ def trimfill(res, side=None, estimator="L0", *, maxiter=100) -> TrimfillResult:
 
 
 # ----------------------------------------------------------------------------- PET-PEESE
-@dataclass(frozen=True)
-class PetPeeseResult:
+@dataclass(frozen=True, eq=False)
+class PetPeeseResult(Result):
     """PET and PEESE limit estimates and the conditional choice between them."""
 
     pet: pd.DataFrame
@@ -333,9 +330,6 @@ class PetPeeseResult:
 
     def __repr__(self):
         return str(self)
-
-    def _repr_html_(self):
-        return f"<pre>{html.escape(str(self))}</pre>"
 
 
 def pet_peese(res, *, alpha=0.05) -> PetPeeseResult:
@@ -388,8 +382,8 @@ def pet_peese(res, *, alpha=0.05) -> PetPeeseResult:
 
 
 # ----------------------------------------------------------------------------- funnel
-@dataclass(frozen=True)
-class FunnelData:
+@dataclass(frozen=True, eq=False)
+class FunnelData(Result):
     """Everything a (contour-enhanced) funnel plot draws, without drawing it.
 
     ``points``: one row per study (index: slab) with ``yi``, ``sei``, ``zi`` = (yi -
@@ -417,9 +411,6 @@ class FunnelData:
 
     def __repr__(self):
         return str(self)
-
-    def _repr_html_(self):
-        return f"<pre>{html.escape(str(self))}</pre>"
 
 
 def funnel_data(res, level=(90, 95, 99), *, refline=0.0, n=101) -> FunnelData:

@@ -34,7 +34,8 @@ import pandas as pd
 from scipy import stats
 
 from .errors import InputError, RuneconError
-from .results import _f, _html_table, _pv, _table
+from .results import Result, fmt as _f, fmt_p as _pv
+from .results import html_table as _html_table, text_table as _table
 
 __all__ = ["speed_slopes", "SpeedSlopesResult"]
 
@@ -156,8 +157,8 @@ def speed_slopes(data=None, *, outcome="running_economy", review="llanoslagos202
                              test=test, table=table, contrast=con, fits=fits, data=d)
 
 
-@dataclass(frozen=True)
-class SpeedSlopesResult:
+@dataclass(frozen=True, eq=False)
+class SpeedSlopesResult(Result):
     """Result of :func:`speed_slopes` (see there for the fields)."""
 
     speed: str

@@ -12,7 +12,7 @@ from ._checks import column as _column
 from ._checks import finite_yi as _check_finite_yi
 from ._checks import positive as _check_positive
 from .models import rma
-from .results import RMAResult
+from .results import Result, RMAResult
 
 __all__ = ["subgroups", "SubgroupResult"]
 
@@ -20,8 +20,8 @@ _COLS = ("group", "k", "estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "tau2
          "QE", "QEp")
 
 
-@dataclass(frozen=True)
-class SubgroupResult:
+@dataclass(frozen=True, eq=False)
+class SubgroupResult(Result):
     """Per-subgroup estimates and the test of subgroup differences (``runecon.subgroups``).
 
     ``table`` has one row per group (``group``, ``k``, ``estimate``, ``se``, ``zval``,

@@ -16,7 +16,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 from scipy.integrate import cumulative_simpson, simpson
 from scipy.interpolate import CubicHermiteSpline
 from scipy.special import ndtr
@@ -401,12 +401,23 @@ def test_numerical_trouble_raises():
 # ------------------------------------------------------------------------------------------
 # 4. invariances on random data (hypothesis)
 # ------------------------------------------------------------------------------------------
-#: equivariance holds exactly in exact arithmetic; the adaptive quadrature and root finders
-#: reproduce it to ~1e-9 relative to the posterior scale
-EQUIV_TOL = 1e-7
+#: equivariance holds exactly in exact arithmetic, and the quadrature's map (centred on the
+#: posterior median, stretched by the spread of log tau) is itself equivariant, so both fits
+#: use the same nodes up to rounding. What is left: (i) the node doubling stops when the
+#: expectations change by less than _QUAD_RTOL = 1e-10 relative -- two fits whose change
+#: straddles that threshold stop at different n and differ by up to ~1e-10 of the posterior
+#: scale; (ii) rounding of the shifted data, eps * |shift| / scale <= 2.2e-16 * 50 / 0.01 =
+#: 1.1e-12. 1e-9 is ten times (i). Measured: at most 1.2e-11 over 2000 random cases of this
+#: test's ranges. (It was 1e-7 and still flaky: the mixture variance was computed as
+#: E[X^2] - E[X]^2, which lost up to 1.6e-7 of the sd to an offset of 48 at scale 0.01; it is
+#: now centred, bayes._mix_moments.)
+EQUIV_TOL = 1e-9
 
 
+@pytest.mark.filterwarnings("ignore:Bayes factor for mu = 0 not computed")  # far-off data
 @settings(max_examples=15, deadline=None)
+@example(k=12, seed=295972156, shift=48.37499292732876, scale=0.01025624981139143,
+         prior="halfcauchy")     # mu_sd off by 1.6e-7 with the uncentred mixture variance
 @given(k=st.integers(2, 12), seed=st.integers(0, 2 ** 31 - 1),
        shift=st.floats(-50, 50), scale=st.floats(0.01, 100),
        prior=st.sampled_from(["halfnormal", "halfcauchy"]))

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 import runecon
-from runecon.claims import (CERTAINTY, VERDICTS, combine, grade, judge, re_pct_from_smd,
-                            register_part_function)
+from runecon.claims import (CERTAINTY, VERDICTS, combine, grade, judge, network_judgement,
+                            re_pct_from_smd, register_part_function)
 from runecon.errors import InputError
 
 SWC = 0.2
@@ -136,6 +136,14 @@ def test_grade_high_when_nothing_to_downgrade():
     (dict(ci_lb=np.nan, ci_ub=np.nan), "moderate"),
     # a printed risk-of-bias judgement
     (dict(ci_lb=-0.9, ci_ub=-0.5, risk_of_bias="low quality"), "moderate"),
+    # effect modification within trials starts moderate; crossing zero takes one more level
+    (dict(ci_lb=-0.9, ci_ub=-0.5, design="within_trial"), "moderate"),
+    (dict(ci_lb=-0.10, ci_ub=0.30, design="within_trial", swc=None), "low"),
+    # a network estimate whose inconsistency test flags incoherence: one level
+    (dict(ci_lb=-0.9, ci_ub=-0.5, incoherence="node-split p = 0.03"), "moderate"),
+    # incoherence (1) + indirect only (1) + CI crossing zero and the SWC (2): floor very low
+    (dict(ci_lb=-0.45, ci_ub=0.38, incoherence="design-by-treatment p = 0.096",
+          indirect="no head-to-head trial"), "very low"),
 ])
 def test_grade_downgrades(kw, want):
     base = dict(design="controlled", expected_sign="-", swc=SWC, k=12, n=400)
@@ -272,7 +280,8 @@ def test_every_claim_has_parts_and_every_part_resolves(ledger):
             if table == "pooled":
                 assert key in pooled, (p["part_id"], ref)
     computed = ledger.parts.set_index("part_id")
-    has_numbers = parts[parts["how"].isin(["pooled", "refit", "contrast", "trial", "change"])]
+    has_numbers = parts[parts["how"].isin(["pooled", "refit", "contrast", "trial", "change",
+                                         "function"])]
     # every computed part with a printed number got one (Eihara 2024's r is not printed)
     missing = [pid for pid in has_numbers["part_id"]
                if not np.isfinite(computed.loc[pid, "estimate"]) and pid != "C08a"]
@@ -289,11 +298,11 @@ def test_a_registered_function_can_compute_a_part(tmp_path, monkeypatch):
 
     from runecon import claims
 
-    monkeypatch.setitem(claims.PART_FUNCTIONS, "speed_slope", fake)
+    monkeypatch.setitem(claims.PART_FUNCTIONS, "speed_within", fake)
     claims._ledger_cached.cache_clear()
     try:
         p = claims.claims_ledger().parts.set_index("part_id")
-        assert {"C05a", "C05b"} <= set(calls)
+        assert {"C05a", "C05b", "C05d"} <= set(calls)
         assert p.loc["C05b", "verdict"] == "supported"      # -0.5..-0.1, claimed "-"
         assert p.loc["C05a", "verdict"] == "contradicted"   # claimed "+"
     finally:
@@ -337,3 +346,196 @@ def test_swc_of_an_smd_needs_a_between_runner_standardiser(parts):
     assert "SWC not applicable" in parts.loc["C03a", "certainty_reasons"]
     # the Llanos-Lagos re-fit (post-test SD) keeps it
     assert parts.loc["C01a", "swc"] == 0.2
+
+
+# ----------------------------------------------------------------------- roles: lead and check
+def _parts_frame(rows):
+    cols = ["part_id", "claim_id", "role"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+@pytest.mark.parametrize("rows, ok", [
+    ([("C01a", "C01", "verdict"), ("C01b", "C01", "check of C01a")], True),
+    ([("C01a", "C01", "verdict"), ("C01b", "C01", "lead")], False),             # unknown word
+    ([("C01a", "C01", "verdict"), ("C01b", "C01", "check of C01c")], False),    # no such part
+    ([("C01a", "C01", "verdict"), ("C02a", "C02", "check of C01a")], False),    # other claim
+    ([("C01a", "C01", "check of C01b"), ("C01b", "C01", "check of C01a")], False),  # no lead
+])
+def test_a_check_names_a_verdict_part_of_its_own_claim(rows, ok):
+    from runecon.claims import _check_roles
+
+    if ok:
+        _check_roles(_parts_frame(rows))
+    else:
+        with pytest.raises(InputError, match="role"):
+            _check_roles(_parts_frame(rows))
+
+
+def test_checks_are_left_out_of_verdict_and_certainty(ledger):
+    p = ledger.parts
+    f = ledger.to_frame().set_index("claim_id")
+    assert set(p["role"]) - {"verdict"} == {"check of C06a", "check of C06b", "check of C07a",
+                                            "check of C07b"}
+    for cid, g in p.groupby("claim_id"):
+        lead = g[g["role"] == "verdict"]
+        assert f.loc[cid, "verdict"] == combine(lead["verdict"])
+        graded = [c for c in lead["certainty"] if c in CERTAINTY]
+        if graded:
+            assert f.loc[cid, "certainty"] == max(graded, key=CERTAINTY.index)
+        assert f.loc[cid, "lead_part"] in set(lead["part_id"])
+    # the checks are shown: in the sentence and the reasons
+    assert "Checked against the network meta-analysis" in f.loc["C06", "sentence"]
+    assert "C07e (check of C07a, not in the verdict)" in f.loc["C07", "reasons"]
+
+
+@pytest.mark.slow
+def test_a_supported_check_does_not_change_the_verdict(monkeypatch):
+    from runecon import claims
+
+    def vague(part, ctx):      # the network: CI includes zero and a worthwhile benefit
+        return dict(estimate=-0.1, ci_lb=-0.5, ci_ub=0.3, k=20, n=400, standardiser="pre_sd")
+
+    def clear(part, ctx):      # the across-trial contrast: CI excludes zero
+        return dict(estimate=-0.3, ci_lb=-0.5, ci_ub=-0.1, k=20, n=400, standardiser="post_sd")
+
+    monkeypatch.setitem(claims.PART_FUNCTIONS, "network", vague)
+    monkeypatch.setitem(claims._HOW, "contrast", clear)
+    claims._ledger_cached.cache_clear()
+    try:
+        L = claims.claims_ledger()
+        p = L.parts.set_index("part_id")
+        # checks judged by the same rule: excludes zero, indirect across trials -> partly
+        assert p.loc["C07e", "verdict"] == "partly supported"
+        # verdict parts: C07a/b inconclusive by the fake, C07c/d inconclusive (printed)
+        assert (p.loc[["C07a", "C07b", "C07c", "C07d"], "verdict"] == "inconclusive").all()
+        assert L.to_frame().set_index("claim_id").loc["C07", "verdict"] == "inconclusive"
+    finally:
+        claims._ledger_cached.cache_clear()
+
+
+# ----------------------------------------------------------------------- network contrasts
+def _net(yi_ac, with_d=False):
+    """Constructed network: two A-B, two B-C and (if yi_ac is not None) two A-C trials, and
+    (with_d) two D-A trials; contrasts treat1 minus treat2, variance 0.04; common effect."""
+    rows = [("s1", "B", "A", -0.5), ("s2", "B", "A", -0.5), ("s3", "C", "B", -0.5),
+            ("s4", "C", "B", -0.5)]
+    if yi_ac is not None:
+        rows += [("s5", "C", "A", yi_ac), ("s6", "C", "A", yi_ac)]
+    if with_d:
+        rows += [("s7", "D", "A", -0.2), ("s8", "D", "A", -0.2)]
+    d = pd.DataFrame(rows, columns=["study", "treat1", "treat2", "yi"]).assign(vi=0.04)
+    return runecon.netmeta(d, study="study", treat1="treat1", treat2="treat2", yi="yi",
+                           vi="vi", reference="A", method="FE")
+
+
+def test_network_contrast_without_a_head_to_head_trial_is_indirect():
+    net = _net(None)
+    j = network_judgement(net, "C", "A")
+    # C - A = (C - B) + (B - A) = -1.0; se = sqrt(0.02 + 0.02) (two trials per edge)
+    assert j["estimate"] == pytest.approx(-1.0, abs=1e-10)
+    assert j["ci_ub"] - j["estimate"] == pytest.approx(1.959963984540054 * math.sqrt(0.04),
+                                                       abs=1e-10)
+    assert j["direct"] == 0 and "head to head" in j["indirect"]
+    # FE: tau2 = 0, the prediction interval is the CI
+    assert (j["pi_lb"], j["pi_ub"]) == pytest.approx((j["ci_lb"], j["ci_ub"]), abs=1e-12)
+    d = network_judgement(net, "B", "A")
+    assert d["direct"] == 2 and d["indirect"] == ""
+
+
+def test_network_incoherence_uses_the_test_that_applies_to_the_pair():
+    # consistent loop: direct A-C -1.0 = indirect -0.5 + -0.5 -> nothing to flag
+    ok = network_judgement(_net(-1.0, with_d=True), "C", "A")
+    assert ok["direct"] == 2 and ok["incoherence"] == ""
+    # direct A-C +1.0 against indirect -1.0: difference 2.0 with se sqrt(0.02 + 0.04) = 0.245,
+    # z = 8.2, p far below 0.10
+    bad = _net(1.0, with_d=True)
+    ca = network_judgement(bad, "C", "A")           # direct and indirect: the node-split
+    assert ca["incoherence"].startswith("node-split")
+    dc = network_judgement(bad, "D", "C")           # indirect only: the global test
+    assert dc["direct"] == 0 and dc["incoherence"].startswith("design-by-treatment")
+    da = network_judgement(bad, "D", "A")           # direct only (D is a leaf): nothing
+    assert da["direct"] == 2 and da["incoherence"] == ""
+    g, why = grade(ci_lb=ca["ci_lb"], ci_ub=ca["ci_ub"], expected_sign="-", swc=SWC, k=6,
+                   n=400, incoherence=ca["incoherence"])
+    assert any(w.startswith("incoherence: node-split") for w in why)
+
+
+# ----------------------------------------------------------------------- C05, C06, C07 numbers
+@pytest.fixture(scope="module")
+def slopes():
+    return runecon.speed_slopes()      # running economy, Llanos-Lagos 2024a protocol
+
+
+@pytest.fixture(scope="module")
+def networks():
+    return {o: runecon.method_network(o, method="REML", condition="median")
+            for o in ("running_economy", "running_performance")}
+
+
+LEDGER_TOL = 1e-12      # the same computation on the same rows: agreement to rounding only
+
+
+def test_c05_parts_are_the_within_group_speed_slopes(parts, slopes):
+    t = slopes.table.set_index("method")
+    for pid, m in (("C05a", "plyometric"), ("C05b", "high_load")):
+        r = parts.loc[pid]
+        want = [t.loc[m, f"within_{c}"] for c in ("estimate", "ci_lb", "ci_ub")]
+        assert [r["estimate"], r["ci_lb"], r["ci_ub"]] == pytest.approx(want, abs=LEDGER_TOL)
+        # the between-group slope is shown, not judged
+        b = f"{t.loc[m, 'between_estimate']:.3f}".replace("-", "\u2212")
+        assert f"between-group slope {b}" in r["model"]
+    c = slopes.contrast                # plyometric minus high load (default contrast)
+    assert (c["method_a"], c["method_b"]) == ("high_load", "plyometric")
+    r = parts.loc["C05d"]
+    assert [r["estimate"], r["ci_lb"], r["ci_ub"]] == pytest.approx(
+        [c["estimate"], c["ci_lb"], c["ci_ub"]], abs=LEDGER_TOL)
+    # the methods' slopes come from trials that trained one of them: a comparison across
+    # trials (indirect) unless every trial trained both
+    d = slopes.data[slopes.data["method"].isin(["high_load", "plyometric"])]
+    both = int((d.groupby("study_id")["method"].nunique() > 1).sum())
+    assert (r["indirect"] != "") == (both < d["study_id"].nunique())
+    # the rule: each CI includes zero -> inconclusive; within_trial starts moderate, -1 for
+    # crossing zero -> low
+    for pid in ("C05a", "C05b", "C05d"):
+        lo, hi = parts.loc[pid, ["ci_lb", "ci_ub"]]
+        if lo < 0 < hi:
+            assert parts.loc[pid, "verdict"] == "inconclusive"
+            assert parts.loc[pid, "certainty"] in ("low", "very low")
+
+
+def test_c07_leads_with_the_network_league_contrast(parts, networks):
+    for pid, o in (("C07a", "running_economy"), ("C07b", "running_performance")):
+        net = networks[o]
+        want = net.compare("high_load", "plyometric")
+        r = parts.loc[pid]
+        assert r["role"] == "verdict" and r["function"] == "network"
+        assert [r["estimate"], r["ci_lb"], r["ci_ub"]] == pytest.approx(
+            [want["estimate"], want["ci_lb"], want["ci_ub"]], abs=LEDGER_TOL)
+        # prediction interval: estimate +- z sqrt(se^2 + tau2)
+        half = 1.959963984540054 * math.sqrt(want["se"] ** 2 + net.tau2)
+        assert r["pi_ub"] - r["estimate"] == pytest.approx(half, abs=1e-10)
+        # head-to-head trials counted from the network's edges (either orientation)
+        e = net.edges
+        k_direct = int(e.loc[e[["treat1", "treat2"]].apply(set, axis=1)
+                             == {"high_load", "plyometric"}, "k"].sum())
+        assert r["direct"] == k_direct
+        if k_direct == 0:
+            assert "head to head" in r["indirect"]
+        # the SWC of 0.2 SD applies to the pre-test-SD scale of the network
+        assert r["swc"] == 0.2
+        v, _ = judge(r["ci_lb"], r["ci_ub"], "-", swc=0.2, indirect=bool(r["indirect"]))
+        assert r["verdict"] == v
+    # the across-trial moderator contrasts are kept as checks
+    assert parts.loc["C07e", "role"] == "check of C07a"
+    assert parts.loc["C07f", "role"] == "check of C07b"
+
+
+def test_c06_network_checks_equal_the_network_estimates(parts, networks):
+    for pid, ref, o in (("C06c", "C06a", "running_economy"),
+                        ("C06d", "C06b", "running_performance")):
+        est = networks[o].estimates.set_index("treatment").loc["combined"]
+        r = parts.loc[pid]
+        assert r["role"] == f"check of {ref}" and parts.loc[ref, "role"] == "verdict"
+        assert [r["estimate"], r["ci_lb"], r["ci_ub"], r["pi_lb"], r["pi_ub"]] == pytest.approx(
+            [est["estimate"], est["ci_lb"], est["ci_ub"], est["pi_lb"], est["pi_ub"]],
+            abs=LEDGER_TOL)

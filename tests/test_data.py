@@ -331,7 +331,7 @@ def test_missing_column_is_reported(tmp_path):
     del row[OUT_HEADER.split(",").index("sd")]
     p = _write(tmp_path, "outcomes", [header, ",".join(row)])
     probs = _problems(p)
-    assert any(q.column == "sd" and q.message == "missing column" for q in probs)
+    assert any(q.column == "sd" and q.message.startswith("missing column; add it") for q in probs)
 
 
 def test_duplicate_key_is_reported(tmp_path):
@@ -565,7 +565,7 @@ def test_a_duplicated_column_name_is_reported(tmp_path):
     # with two 'sd' columns one of them would otherwise be dropped without a word
     p = _write(tmp_path, "outcomes", [OUT_HEADER + ",sd", _out_row() + ",9"])
     probs = _problems(p)
-    assert [(q.line, q.column, q.message) for q in probs] == \
+    assert [(q.line, q.column, q.message.split(";")[0]) for q in probs] == \
         [(1, "sd", "duplicate column name")]
 
 
@@ -959,3 +959,86 @@ def test_the_codebook_row_counts_equal_the_tables():
     assert set(counts) == set(TABLES)
     assert {k: int(v) for k, v in counts.items()} == {t: len(raw_rows(t)) for t in TABLES}
     assert "title is not recorded" not in readme
+
+
+# ----------------------------------------------------------------------- strict CSV reading
+# Issue #11 class 7: each of these was read silently (or raised the csv module's _csv.Error)
+# and is now a problem naming the file, line and column with what to do.
+def _one_problem(p):
+    probs = _problems(p)
+    assert len(probs) == 1, [str(q) for q in probs]
+    assert probs[0].file == str(p)
+    return probs[0]
+
+
+def test_a_nul_byte_is_reported_with_line_and_column(tmp_path):
+    p = _write(tmp_path, "outcomes", [OUT_HEADER, _out_row(), _out_row(timepoint="post",
+                                                                    location="Table\x001")])
+    q = _one_problem(p)
+    assert (q.line, q.column, q.value) == (3, "location", "Table\x001")
+    assert "NUL byte" in q.message and "save it as UTF-8 CSV" in q.message
+
+
+def test_a_csv_syntax_error_is_a_problem_not_a_csv_error(tmp_path):
+    # a quote after the end of a quoted field: the default csv reader glued it into the value
+    bad = _out_row(timepoint="post").replace("Table 1", '"Table 1"x')
+    p = _write(tmp_path, "outcomes", [OUT_HEADER, _out_row(), bad])
+    q = _one_problem(p)
+    assert q.line == 3 and "CSV syntax error" in q.message and "double quotes" in q.message
+
+
+def test_a_field_beyond_the_csv_size_limit_is_a_problem(tmp_path):
+    p = _write(tmp_path, "outcomes", [OUT_HEADER, _out_row(note="x" * 200_000)])
+    q = _one_problem(p)
+    assert q.line == 2 and "field larger than field limit" in q.message
+    assert cli_main(["validate", str(p)]) == 1          # `runecon validate` reports it too
+
+
+@pytest.mark.parametrize("column", ["source", "location", "status", "study_id"])
+def test_a_whitespace_only_required_cell_is_reported(tmp_path, column):
+    p = _write(tmp_path, "outcomes", [OUT_HEADER, _out_row(**{column: "  "})])
+    probs = [q for q in _problems(p) if "whitespace" in q.message]
+    assert [(q.line, q.column, q.value) for q in probs] == [(2, column, "  ")]
+    assert probs[0].message == "value is only whitespace; fill it in"
+
+
+def test_a_whitespace_only_optional_cell_is_reported(tmp_path):
+    p = _write(tmp_path, "outcomes", [OUT_HEADER, _out_row(note="\t")])
+    q = _one_problem(p)
+    assert (q.line, q.column) == (2, "note")
+    assert q.message == "value is only whitespace; leave the cell empty or fill it in"
+
+
+def test_an_unknown_extra_column_is_reported(tmp_path):
+    p = _write(tmp_path, "outcomes", [OUT_HEADER + ",my_notes", _out_row() + ",hello"])
+    q = _one_problem(p)
+    assert (q.line, q.column) == (1, "my_notes")
+    assert "unknown column" in q.message and "rename it to one of" in q.message
+
+
+def test_a_comma_only_row_is_reported_not_dropped(tmp_path):
+    empty = "," * (len(OUT_HEADER.split(",")) - 1)
+    p = _write(tmp_path, "outcomes", [OUT_HEADER, _out_row(), empty,
+                                      _out_row(timepoint="post")])
+    q = _one_problem(p)
+    assert q.line == 3 and "commas only" in q.message and "delete the line" in q.message
+
+
+def test_blank_lines_are_still_skipped(tmp_path):
+    p = _write(tmp_path, "outcomes", [OUT_HEADER, _out_row(), "", _out_row(timepoint="post")])
+    assert len(load_csv(p)) == 2
+
+
+def test_strict_reading_applies_to_load_from_a_data_dir(tmp_path):
+    # load(..., data_dir=) reads a whole package: a comma-only row in one of its tables is
+    # a DataError naming that file and line
+    import shutil
+
+    shutil.copytree(config.DATA_DIR, tmp_path / "data", ignore=shutil.ignore_patterns("sources"))
+    p = tmp_path / "data" / "studies.csv"
+    lines = p.read_text(encoding="utf-8").splitlines()
+    n = len(lines[0].split(","))
+    p.write_text("\n".join(lines[:2] + ["," * (n - 1)] + lines[2:]) + "\n", encoding="utf-8")
+    with pytest.raises(DataError) as ei:
+        load("studies", data_dir=tmp_path / "data")
+    assert [(q.file, q.line) for q in ei.value.problems] == [(str(p), 3)]

@@ -75,7 +75,7 @@ def _png_size(path):
     return struct.unpack(">II", head[16:24])
 
 
-@pytest.mark.parametrize("name", sorted(SEED_FIGURES))
+@pytest.mark.parametrize("name", sorted(figures.REGISTRY))
 def test_journal_sizes(built, name):
     a, _ = built
     w, h = _png_size(a / f"{name}.png")
@@ -128,6 +128,11 @@ def test_every_figure_has_a_sentence_built_from_its_numbers(built, name):
     assert not labels.code_words(sentence), labels.code_words(sentence)
     # its citation: a year of a source
     assert re.search(r"(19|20)\d\d", sentence)
+    # readers' numbers: a true minus sign (U+2212), never a hyphen before a number (page
+    # ranges and DOIs such as 895-932 are digit-hyphen-digit and pass); nouns in the right
+    # number, not "trial(s)"
+    assert not re.search(r"(?<![\w.])-\d", sentence), sentence
+    assert "(s)" not in sentence
 
 
 @pytest.mark.parametrize("name", sorted(figures.REGISTRY))
@@ -334,3 +339,149 @@ def test_training_dose_image():
                                   "Submaximal load"]
     finally:
         plt.close(fig)
+
+
+def test_count_plurals():
+    assert figures._count(0, "trial") == "no trials"
+    assert figures._count(1, "trial") == "1 trial"
+    assert figures._count(2, "trial") == "2 trials"
+    assert figures._count(3, "study", "studies") == "3 studies"
+
+
+def test_speed_method_numbers_and_image():
+    """Within- and between-group speed slopes, recomputed here without runecon.speed: speed
+    centred within each training group by hand, one three-level model per method
+    (rma_mv is checked against metafor in test_metafor_rma_mv.py); the contrast of within
+    slopes from the raw-speed parametrisation (speed, group mean and their interactions
+    with method span the same space, so the speed x method coefficient is the difference of
+    the within slopes)."""
+    from scipy import stats
+
+    fig, numbers = figures.render("speed_method")
+    numbers = figures._clean(numbers)   # as written to the JSON (NaN -> None)
+    try:
+        c = runecon.comparisons("running_economy", review="llanoslagos2024a")
+        c = c[np.isfinite(c["speed_kmh"].to_numpy(float))].copy()
+        c["grp"] = c["study_id"].astype(str) + "|" + c["group_id"].astype(str)
+        mean = c.groupby("grp")["speed_kmh"].transform("mean")
+        c["w"], c["b"] = c["speed_kmh"] - mean, mean
+        rows = {r["method"]: r for r in numbers["methods"]}
+        for m in ("high_load", "plyometric", "combined", "submaximal"):
+            d = c[c["method"] == m]
+            fit = runecon.rma_mv(d["yi"].to_numpy(float), d["vi"].to_numpy(float),
+                                 cluster=d["grp"].to_numpy(), test="t",
+                                 mods=d[["w", "b"]].to_numpy(float))
+            q = stats.t.ppf(0.975, fit.df)
+            r = rows[m]
+            assert r["k"] == len(d) and r["groups"] == d["grp"].nunique()
+            for part, j in (("within", 1), ("between", 2)):
+                assert r[f"{part}_estimate"] == pytest.approx(fit.beta[j], abs=1e-6)
+                assert r[f"{part}_ci_lb"] == pytest.approx(fit.beta[j] - q * fit.se[j],
+                                                           abs=1e-6)
+                assert r[f"{part}_ci_ub"] == pytest.approx(fit.beta[j] + q * fit.se[j],
+                                                           abs=1e-6)
+        # isometric: one training group (Llanos-Lagos 2024a Table 2: Albracht 2013) -> no slope
+        assert rows["isometric"]["groups"] == 1 and rows["isometric"]["within_estimate"] is None
+        # plyometric minus high load, raw speed parametrisation
+        d = c[c["method"].isin(["high_load", "plyometric"])]
+        isp = (d["method"] == "plyometric").to_numpy(float)
+        s_, b = d["speed_kmh"].to_numpy(float), d["b"].to_numpy(float)
+        fit = runecon.rma_mv(d["yi"].to_numpy(float), d["vi"].to_numpy(float),
+                             cluster=d["grp"].to_numpy(), test="t",
+                             mods=np.column_stack([isp, s_, s_ * isp, b, b * isp]))
+        con = numbers["contrast"]
+        assert (con["method_a"], con["method_b"]) == ("high_load", "plyometric")
+        assert con["estimate"] == pytest.approx(fit.beta[3], abs=1e-6)
+        q = stats.t.ppf(0.975, fit.df)
+        assert con["ci_lb"] == pytest.approx(fit.beta[3] - q * fit.se[3], abs=1e-6)
+        # what is drawn is what the JSON holds
+        ax = fig.axes[0]
+        within = [c_ for c_ in ax.collections if c_.get_label() == "within"][0].get_offsets()
+        est = [rows[m]["within_estimate"] for m in figures.SPEED_METHODS
+               if rows[m]["within_estimate"] is not None]
+        np.testing.assert_allclose(within[:, 0], est, atol=1e-6)
+        xy = [p for p in ax.patches if p.get_label() == "contrast"][0].get_xy()
+        assert xy[:, 0].min() == pytest.approx(con["ci_lb"], abs=1e-6)
+        assert xy[:, 0].max() == pytest.approx(con["ci_ub"], abs=1e-6)
+        assert any(t.get_label() == "not_estimable" for t in ax.texts)
+        # the sentence follows the rule: a CI including zero -> "cannot tell"
+        if con["ci_lb"] < 0 < con["ci_ub"]:
+            assert "cannot tell" in numbers["sentence"]
+            assert "not evidence that speed makes no difference" in numbers["sentence"]
+        assert labels.ci(con["estimate"], con["ci_lb"], con["ci_ub"]) in numbers["sentence"]
+    finally:
+        plt.close(fig)
+
+
+def test_injury_numbers_and_image():
+    fig, numbers = figures.render("injury")
+    try:
+        # Lauersen 2014 (doi:10.1136/bjsports-2013-092538), abstract: strength training
+        # RR 0.315 (95% CI 0.207 to 0.480), stretching RR 0.963 (0.846 to 1.095); all sports
+        rr = {r["subgroup"].split(" (")[0]: r for r in numbers["ratios_all_sports"]}
+        assert (rr["strength training"]["estimate"], rr["strength training"]["ci_lb"],
+                rr["strength training"]["ci_ub"]) == (0.315, 0.207, 0.480)
+        assert (rr["stretching"]["estimate"], rr["stretching"]["ci_lb"],
+                rr["stretching"]["ci_ub"]) == (0.963, 0.846, 1.095)
+        assert all(r["population"] == "athletes of all sports" for r in rr.values())
+        # Wu 2024 (doi:10.1007/s40279-024-01993-7), abstract: only z and p printed
+        zs = [(r["outcome"], r["z"], r["p_printed"]) for r in numbers["z_runners"]]
+        assert zs == [("injury_risk", -1.60, "0.110"), ("injury_rate", -0.98, "0.329"),
+                      ("injury_risk", -3.75, "<0.001")]
+        assert all("estimate" not in r and "ci_lb" not in r for r in numbers["z_runners"])
+        a, b = fig.axes
+        assert a.get_xscale() == "log" and b.get_xscale() == "linear"
+        pts = [c for c in a.collections if c.get_label() == "rows"][0].get_offsets()
+        np.testing.assert_allclose(pts[:, 0], [0.315, 0.963], atol=EXACT)
+        # the z values are drawn as z, never converted into a ratio
+        z = [c for c in b.collections if c.get_label() == "z"][0].get_offsets()
+        np.testing.assert_allclose(z[:, 0], [-1.60, -0.98, -3.75], atol=EXACT)
+        band = [p for p in b.patches if p.get_label() == "not_significant"][0]
+        # |z| < qnorm(0.975) shaded
+        assert band.get_x() == pytest.approx(-1.959963984540054, abs=1e-9)
+        assert band.get_x() + band.get_width() == pytest.approx(1.959963984540054, abs=1e-9)
+        s = numbers["sentence"]
+        assert "0.315 [0.207, 0.480]" in s and "not runners only" in s
+        assert "z = −1.60 (p = 0.110, no clear difference)" in s
+        assert "z = −3.75 (p < 0.001, fewer injuries)" in s
+    finally:
+        plt.close(fig)
+
+
+def test_network_and_cumulative_sentences_use_readers_numbers(built):
+    a, _ = built
+    for name in ("methods_network", "cumulative_evidence"):
+        s = json.loads((a / f"{name}.json").read_text(encoding="utf-8"))["sentence"]
+        assert "\u2212" in s and not re.search(r"(?<![\w.])-\d", s)
+        assert "(s)" not in s
+    s = json.loads((a / "methods_network.json").read_text(encoding="utf-8"))
+    best = min(s["numbers"]["running_economy"]["estimates"], key=lambda r: r["estimate"])
+    assert f"SMD {labels.num(best['estimate'])}, 95% CI {labels.num(best['ci_lb'])}" in s["sentence"]
+
+
+def test_readme_lists_every_figure():
+    """The README's list of article figures names every registered figure."""
+    from pathlib import Path
+
+    readme = (Path(figures.__file__).resolve().parents[1] / "README.md").read_text(
+        encoding="utf-8")
+    section = readme.split("All article figures", 1)[1].split("##", 1)[0]
+    assert not [n for n in figures.REGISTRY if f"`{n}`" not in section]
+
+
+def test_verdict_rules():
+    """The words of the speed_method and injury sentences, by their rules (hand cases)."""
+    v = figures._speed_contrast_verdict
+    assert v(0.01, 0.4).startswith("the data support")
+    assert v(-0.4, -0.01).startswith("the data point the other way")
+    assert "cannot tell" in v(-0.10, 0.37) and "not evidence" in v(-0.10, 0.37)
+    r = figures._ratio_verdict
+    assert (r(0.207, 0.480), r(0.846, 1.095), r(1.1, 1.9)) == (
+        "fewer injuries", "no clear difference", "more injuries")
+    z = figures._z_verdict
+    # Wu 2024 abstract: z = -1.60, p = 0.110; z = -3.75, p < 0.001
+    assert z(-1.60, "0.110") == "no clear difference"
+    assert z(-3.75, "<0.001") == "fewer injuries"
+    assert z(2.5, "0.012") == "more injuries"
+    assert z(-2.0, ">0.05") == "no clear difference"
+    assert figures._p_text("<0.001") == "p < 0.001" and figures._p_text("0.110") == "p = 0.110"

@@ -450,6 +450,98 @@ def test_prepost(make_ax):
         plots.prepost(df.drop(columns="post_sd"))
 
 
+# ----------------------------------------------------------------------------- speed slopes
+def _slopes(with_contrast=True):
+    """A hand-made SpeedSlopesResult look-alike: two methods with slopes, one without."""
+    from types import SimpleNamespace
+
+    nan = float("nan")
+    t = pd.DataFrame({
+        "method": ["high_load", "plyometric", "isometric"], "k": [6, 9, 2],
+        "groups": [3, 4, 1], "groups_several_speeds": [2, 3, 1],
+        "note": ["", "", "fewer than 3 groups"],
+        "within_estimate": [-0.05, 0.10, nan], "within_ci_lb": [-0.30, -0.01, nan],
+        "within_ci_ub": [0.20, 0.21, nan],
+        "between_estimate": [-0.08, 0.02, nan], "between_ci_lb": [-0.25, -0.07, nan],
+        "between_ci_ub": [0.09, 0.11, nan]})
+    con = dict(method_a="high_load", method_b="plyometric", estimate=0.15, ci_lb=-0.10,
+               ci_ub=0.40) if with_contrast else None
+    return SimpleNamespace(table=t, contrast=con, speed="speed_kmh")
+
+
+@pytest.mark.parametrize("make_ax", [False, True])
+@pytest.mark.parametrize("with_contrast", [False, True])
+def test_speed_slopes_plot(make_ax, with_contrast):
+    r = _slopes(with_contrast)
+    ax = plots.speed_slopes(r, _axes(make_ax))
+    w = _collections(ax, "within")[0].get_offsets()
+    b = _collections(ax, "between")[0].get_offsets()
+    # only the two methods with a slope are drawn; within above between in each row
+    np.testing.assert_allclose(w[:, 0], [-0.05, 0.10], atol=EXACT)
+    np.testing.assert_allclose(b[:, 0], [-0.08, 0.02], atol=EXACT)
+    assert np.all(w[:, 1] > b[:, 1])
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert ticks[:3] == ["High load\n6 effects, 3 groups", "Plyometric\n9 effects, 4 groups",
+                         "Isometric\n2 effects, 1 group"]
+    assert [t.get_text() for t in ax.texts if t.get_label() == "not_estimable"] == [
+        "not estimable (fewer than 3 groups)"]
+    diamonds = [p for p in ax.patches if p.get_label() == "contrast"]
+    assert len(diamonds) == int(with_contrast) and len(ticks) == 3 + int(with_contrast)
+    if with_contrast:
+        xy = diamonds[0].get_xy()
+        assert (xy[:, 0].min(), xy[:, 0].max()) == (-0.10, 0.40)
+        assert ticks[-1] == "Plyometric minus\nhigh load (within)"
+    assert "per km/h" in ax.get_xlabel()
+
+
+def test_speed_slopes_plot_bad():
+    with pytest.raises(InputError, match="result"):
+        plots.speed_slopes(pd.DataFrame({"estimate": [1.0]}))
+
+
+# ----------------------------------------------------------------------------- ratios, z
+@pytest.mark.parametrize("make_ax", [False, True])
+def test_ratios(make_ax):
+    ax = plots.ratios(["A", "B"], [0.5, 1.2], [0.3, 0.9], [0.8, 1.6], _axes(make_ax))
+    assert ax.get_xscale() == "log"
+    np.testing.assert_allclose(_collections(ax, "rows")[0].get_offsets()[:, 0], [0.5, 1.2],
+                               atol=EXACT)
+    lo, hi = ax.get_xlim()
+    assert lo < 0.3 and hi > 1.6
+    # the no-difference line at 1, not 0
+    assert [l.get_xdata()[0] for l in ax.lines if l.get_linestyle() == "--"] == [1.0]
+    texts = [t.get_text() for t in ax.texts if t.get_label() == "value"]
+    assert texts == ["0.50 [0.30, 0.80]", "1.20 [0.90, 1.60]"]
+    assert "\u2190 fewer injuries" in [t.get_text() for t in ax.texts]
+
+
+@pytest.mark.parametrize("bad", [[0.0, 1.0], [-0.5, 1.0], [float("nan"), 1.0]])
+def test_ratios_bad(bad):
+    with pytest.raises(InputError, match="estimate"):
+        plots.ratios(["A", "B"], bad, [0.1, 0.5], [2.0, 2.0])
+
+
+@pytest.mark.parametrize("level,crit", [(95, 1.959963984540054), (90, 1.6448536269514722)])
+def test_zstats(level, crit):
+    ax = plots.zstats(["a", "b"], [-1.6, -3.75], pvals=["0.110", "<0.001"], level=level)
+    np.testing.assert_allclose(_collections(ax, "z")[0].get_offsets()[:, 0], [-1.6, -3.75],
+                               atol=EXACT)
+    band = [p for p in ax.patches if p.get_label() == "not_significant"][0]
+    assert band.get_x() == pytest.approx(-crit) and band.get_width() == pytest.approx(2 * crit)
+    assert [t.get_text() for t in ax.texts if t.get_label() == "value"] == [
+        "z = \u22121.60, p = 0.110", "z = \u22123.75, p < 0.001"]
+    assert ax.get_xscale() == "linear" and not ax.get_lines()[0].get_xdata()[0]
+
+
+def test_zstats_bad():
+    with pytest.raises(InputError, match="z"):
+        plots.zstats(["a", "b"], [1.0])
+    with pytest.raises(InputError, match="z"):
+        plots.zstats(["a"], [float("nan")])
+    with pytest.raises(InputError, match="pvals"):
+        plots.zstats(["a"], [1.0], pvals=["0.1", "0.2"])
+
+
 def test_plot_functions_never_save_or_show(monkeypatch, res):
     called = []
     monkeypatch.setattr(plt, "show", lambda *a, **k: called.append("show"))

@@ -54,6 +54,15 @@ def test_vi_and_sei_together():
         rma(YI, VI, sei=np.sqrt(VI))
 
 
+def test_resolvable_weights_threshold():
+    # other studies' share of the weight: (1/0.05 + 1/0.03) * t = 53.33 t; refused below 1e-8
+    # (t < 1.875e-10), accepted at t = 1e-9 (share 5.3e-8), where tau2 and I2 keep ~8 digits
+    ok = rma([0.1, 0.3, -0.2], [1e-9, 0.05, 0.03], method="DL")
+    assert np.isfinite(ok.I2) and 0 <= ok.I2 <= 100
+    with pytest.raises(InputError, match="'vi'.*hold only 8.0e-09"):
+        rma([0.1, 0.3, -0.2], [1.5e-10, 0.05, 0.03], method="DL")
+
+
 @pytest.mark.parametrize("method", ["DL", "REML", "PM", "SJ"])
 def test_one_study_is_too_few_for_random_effects(method):
     with pytest.raises(TooFewStudiesError, match=f"method '{method}' needs k >= 2"):
@@ -226,6 +235,80 @@ def test_result_is_frozen_and_displays():
     assert df.loc["intrcpt", "tau2"] == res.tau2 and df.attrs["I2"] == res.I2
     assert "pi.lb" in str(res.predict()) and "I^2(%)" in str(res.confint())
     assert list(res.confint().to_frame().index) == ["tau2", "tau", "I2", "H2"]
+
+
+def _every_result():
+    """One of each result class of the engine and the analyses built on it."""
+    import runecon as rc
+
+    res = rma(YI, VI, slab=[f"s{i}" for i in range(10)])
+    mv = rc.rma_mv(YI, VI, cluster=[i // 2 for i in range(10)])
+    return {"RMAResult": res, "RMAMVResult": mv, "PredictResult": res.predict(),
+            "ConfintResult": res.confint(fixed=True), "RobustResult": rc.robust(mv),
+            "LevelTest": mv.lrt[0], "BayesResult": rc.bayesmeta(YI, VI, tau_scale=0.5),
+            "TableResult": rc.leave1out(res), "PermutestResult": rc.permutest(res, iter=20, seed=1),
+            "RegtestResult": rc.regtest(res), "TrimfillResult": rc.trimfill(res),
+            "PetPeeseResult": rc.pet_peese(res), "FunnelData": rc.funnel_data(res),
+            "SubgroupResult": rc.subgroups(YI, VI, [i % 2 for i in range(10)])}
+
+
+def test_results_share_one_base_class_and_are_immutable():
+    from runecon.results import Result
+
+    for name, res in _every_result().items():
+        assert isinstance(res, Result) and type(res).__name__ == name, name
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(res, dataclasses.fields(res)[0].name, None)
+        for f in dataclasses.fields(res):
+            value = getattr(res, f.name)
+            if isinstance(value, np.ndarray):
+                assert not value.flags.writeable, f"{name}.{f.name} is writable"
+        # equality is identity: a result equals itself only (and comparing never raises
+        # numpy's "truth value of an array is ambiguous")
+        assert res == res and res != dataclasses.replace(res), name
+        assert "<" in res._repr_html_(), name
+
+
+#: result classes not yet derived from Result: claims.py is being edited in parallel (TODO:
+#: ``class ClaimsLedger(Result)`` there, as every other result class)
+NOT_YET_RESULT = {"ClaimsLedger"}
+
+
+def test_every_public_result_class_derives_from_result():
+    import inspect
+
+    import runecon as rc
+    from runecon.physiology import RacePrediction
+    from runecon.results import LevelTest, Result
+    from runecon.simulate import CoverageResult
+
+    classes = [getattr(rc, n) for n in rc.__all__ if inspect.isclass(getattr(rc, n))]
+    classes += [RacePrediction, CoverageResult, LevelTest]
+    for cls in classes:
+        if cls.__name__ in NOT_YET_RESULT:
+            continue
+        assert dataclasses.is_dataclass(cls) and issubclass(cls, Result), cls.__name__
+        assert cls.__eq__ is object.__eq__, f"{cls.__name__}: eq=False"
+        assert cls.__dataclass_params__.frozen, cls.__name__
+
+
+def test_writing_into_a_result_array_raises():
+    res = rma(YI, VI)
+    for arr in (res.beta, res.yi, res.vi, res.weights, res.vb, res.X):
+        with pytest.raises(ValueError, match="read-only"):
+            arr[0] = 1.0
+    assert res.beta[0] == pytest.approx(res.estimate)
+    # the caller's arrays stay theirs: the result locked a view, not the input
+    yi = YI.copy()
+    rma(yi, VI)
+    yi[0] = 5.0
+
+
+def test_result_frames_are_writable_copies():
+    res = rma(YI, VI, mods=np.linspace(0, 1, 10))
+    df = res.to_frame()
+    df.loc["intrcpt", "estimate"] = 99.0
+    assert res.beta[0] != 99.0
 
 
 def test_meta_regression_display_has_moderator_test():

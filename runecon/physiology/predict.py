@@ -17,6 +17,7 @@ from .endurance import (POWER_LAW_EXPONENT, TTE_MODELS, critical_speed_from_vdot
                         race_time_ratio_tte)
 from .energetics import (KIPP2019_REFERENCE_BODY_MASS_KG, KIPP2019_REFERENCE_HEIGHT_M,
                          KIPP2019_SPEED_RANGE_MPS, speed_gain)
+from ..results import Result
 
 #: Race distances of :func:`predict_race_times` (m); half marathon and marathon per World Athletics.
 STANDARD_DISTANCES_M = {"1500 m": 1500.0, "5 km": 5000.0, "10 km": 10000.0,
@@ -37,7 +38,7 @@ def _fmt_time(s: float) -> str:
 
 
 @dataclass(frozen=True, eq=False)
-class RacePrediction:
+class RacePrediction(Result):
     """Predicted race-time changes of :func:`predict_race_times` (frozen).
 
     Attributes
