@@ -173,7 +173,10 @@ class _NestedLikelihood:
         C = self.BWB - s2 * (self.SB.T @ Sd) - s1 * (T.T @ Tf)
         La, info = _potrf(C[:p, :p], lower=1)            # LAPACK: no numpy call overhead
         if info:
-            raise np.linalg.LinAlgError("X'M^-1 X is not positive definite")
+            raise ConvergenceError(
+                "rma_mv: the likelihood at sigma2 = " f"({s1:.3g}, {s2:.3g})", 0, float("nan"),
+                "X'M^-1 X is numerically singular there; check for variances vi that differ "
+                "by many orders of magnitude, or rescale yi and vi")
         Ai = _potrs(La, self.eye, lower=1)[0]
         b = C[:p, p]
         bhat = Ai @ b
@@ -201,12 +204,14 @@ class _NestedLikelihood:
         C = (self.BWB - (s2 * (di @ self.SBo)).reshape(-1, q, q)   # T: points × clusters × q
              - s1[:, :, None] * (T.transpose(0, 2, 1) @ (T / f[:, :, None])))
         A, b = C[:, :p, :p], C[:, :p, p:]
-        La = np.linalg.cholesky(A)
+        sign, logdet = np.linalg.slogdet(A)
+        ok = sign > 0                                            # else numerically singular
+        A = np.where(ok[:, None, None], A, np.eye(p))
         yPy = C[:, p, p] - (b * np.linalg.solve(A, b)).sum(axis=(1, 2))
         ll = self.const - 0.5 * (np.log(d).sum(axis=1) + np.log(f).sum(axis=1) + yPy)
         if self.reml:
-            ll -= np.log(np.diagonal(La, axis1=1, axis2=2)).sum(axis=1)
-        return ll
+            ll -= 0.5 * logdet
+        return np.where(ok, ll, np.nan)                           # NaN: not a start
 
     def ll(self, s, derivs=0):
         st = self._state(s)
@@ -434,11 +439,13 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
     Raises
     ------
     InputError
-        Bad lengths, NaN, vi <= 0, unknown method or test, singular moderators, or a model
+        Bad lengths, NaN, vi <= 0, one vi so small that the others hold a share of the weight
+        double precision cannot resolve (as :func:`runecon.rma`), unknown method or test,
+        singular moderators, or a model
         whose two levels coincide (every cluster holds one effect: sigma2_1 and sigma2_2
         are not separately identified).
     TooFewStudiesError
-        Fewer than two clusters, or k - p < 1.
+        No effects, fewer than two clusters, or k - p < 1.
     ConvergenceError
         The variance components' optimum does not satisfy the (projected) gradient check.
 
@@ -472,9 +479,12 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
             yi = lhs
     y = _vector(_column(data, yi, "yi") if isinstance(yi, str) else yi, "yi")
     k = y.shape[0]
+    if k == 0:
+        raise TooFewStudiesError("yi", "is empty; at least two clusters of effects are needed")
     _check_finite_yi(y)
     v = _vector(_column(data, vi, "vi") if isinstance(vi, str) else vi, "vi", k)
     _check_positive(v, "vi")
+    _checks.resolvable_weights(v, "vi")
     c_codes, _ = _codes(cluster, "cluster", k, data)
     if es_id is None:                       # every effect its own unit
         e_codes = np.arange(k)
@@ -511,33 +521,51 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
     # likelihood and QE do not lose digits to a common offset such as raw times
     ybar = _centre(y)
     yc = y - ybar
-    lik = _NestedLikelihood(yc, v, X, c_codes, e_codes, method == "REML")
-    scale = max(float(np.var(y)), float(np.mean(v)) * 0.1, 1e-8)
-    s2, ll, iters = _maximise(lik, dict(fixed), scale)
+    # the optimiser works in units where the variances are O(1): yi / 2^m and vi / 4^m with
+    # 4^m ~ max(var(yi), mean(vi) / 10) (powers of two: exact), so that tiny or huge
+    # variances neither underflow nor overflow the derivatives; sigma2 scales by 4^m and the
+    # log-likelihood shifts by -(k - p) m log(4) / 2 (ML: k), as log|M| and log|X'M^-1 X| do
+    m = round(0.5 * math.log2(max(float(np.var(y)), float(np.mean(v)) * 0.1)))
+    rt = 2.0 ** m
+    c = rt * rt
+    shift = -0.5 * ((k - p) if method == "REML" else k) * math.log(c)
+    lik = _NestedLikelihood(yc / rt, v / c, X, c_codes, e_codes, method == "REML")
+    scale = max(float(np.var(yc / rt)), float(np.mean(lik.v)) * 0.1)
+
+    def fit(fix):
+        """(sigma2 in the data's units, the scaled one, ll, iterations); fixed values exact."""
+        sc, ll_s, it = _maximise(lik, {j: val / c for j, val in fix.items()}, scale)
+        s = sc * c
+        for j, val in fix.items():
+            s[j] = val
+        return s, sc, ll_s + shift, it
+
+    s2, s2c, ll, iters = fit(fixed)
     tests = []
     cname, ename = _name(cluster, "cluster"), _name(es_id, "es_id")
     for lev, fac in ((0, cname), (1, f"{cname}/{ename}")) if lrt else ():
-        s0, ll0, _ = _maximise(lik, {**fixed, lev: 0.0}, scale)
+        s0, _, ll0, _ = fit({**fixed, lev: 0.0})
         stat = max(2.0 * (ll - ll0), 0.0)
         tests.append(LevelTest(factor=fac, ll0=float(ll0), LRT=stat,
                              pval=float(special.chdtrc(1, stat)), sigma2_0=tuple(map(float, s0))))
 
-    Ai, QMy = lik.beta_parts(s2)
+    Ai, QMy = lik.beta_parts(s2c)
     Rinv = np.linalg.inv(lik.R)                     # X = Q R: beta = R^-1 (Q'M^-1 Q)^-1 Q'M^-1 y
-    vb = Rinv @ Ai @ Rinv.T
-    beta = Rinv @ (Ai @ QMy)
+    vb = c * (Rinv @ Ai @ Rinv.T)
+    beta = rt * (Rinv @ (Ai @ QMy))
     beta[0] += ybar
     df = k - p if test == "t" else None
     se, zval, pval, ci_lb, ci_ub, QM, QMp, QMdf, btt = _coef_tests(beta, vb, df, level)
     # heterogeneity with the sampling variances alone
-    # QE = y'P0 y, P0 = W - W Q (Q'W Q)^-1 Q'W (W = diag(1/vi), X = QR), and tr(P0)
-    W0 = 1.0 / v
+    # QE = y'P0 y, P0 = W - W Q (Q'W Q)^-1 Q'W (W = diag(1/vi), X = QR), and tr(P0), in the
+    # scaled units (QE is unit-free, vt scales by 4^m)
+    W0, ys = 1.0 / lik.v, yc / rt
     QW = lik.Q * W0[:, None]
     A0 = lik.Q.T @ QW
-    b0 = QW.T @ yc
-    QE = float(yc @ (W0 * yc) - b0 @ np.linalg.solve(A0, b0))
+    b0 = QW.T @ ys
+    QE = float(ys @ (W0 * ys) - b0 @ np.linalg.solve(A0, b0))
     QEp = float(special.chdtrc(k - p, QE))
-    vt = (k - p) / float(W0.sum() - np.sum(np.linalg.inv(A0) * (QW.T @ QW)))
+    vt = c * (k - p) / float(W0.sum() - np.sum(np.linalg.inv(A0) * (QW.T @ QW)))
     tot = s2[0] + s2[1] + vt
     one = (lambda a: float(a[0])) if p == 1 else (lambda a: a)
     return RMAMVResult(

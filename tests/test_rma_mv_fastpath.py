@@ -165,3 +165,24 @@ def test_iteration_limit_raises_instead_of_returning(monkeypatch):
     monkeypatch.setattr(multilevel, "_MAXITER", 1)
     with pytest.raises(ConvergenceError, match="sigma2"):
         _fit(CASES["konstantopoulos2011_yi_x100_REML"])
+
+
+@pytest.mark.parametrize("a", [1e-40, 1e-8, 1e8, 1e40])
+def test_units_do_not_matter(a):
+    """yi -> a yi, vi -> a^2 vi (other units): sigma2 -> a^2 sigma2, beta -> a beta,
+    ll -> ll - (k - p) log(a) (REML: log|M| and log|X'M^-1 X| shift), tests unchanged;
+    compared with metafor's fit of the original data (test_metafor_rma_mv's reference).
+    The optimiser works in units where the variances are O(1), so a = 1e-40 (vi ~ 1e-82)
+    neither underflows nor overflows."""
+    case = cases_by_name("metafor_rma_mv.json")["konstantopoulos2011_int_REML_z"]
+    i, out = case["input"], case["output"]
+    res = runecon.rma_mv(a * np.asarray(i["yi"]), a * a * np.asarray(i["vi"]),
+                         cluster=i["cluster"], es_id=i["es_id"])
+    assert_close(np.asarray(res.sigma2) / a ** 2, out["sigma2"], SIGMA2_RTOL, SIGMA2_ATOL, "sigma2")
+    assert_close(res.ll + (res.k - res.p) * np.log(a), out["ll"], 0, _ll_tol(out["ll"]), "ll")
+    assert_close(res.beta / a, out["beta"], RTOL_FIT, ATOL_FIT, "beta")
+    assert_close(res.se / a, out["se"], RTOL_FIT, ATOL_FIT, "se")
+    assert_close(res.pval, out["pval"], RTOL_FIT, ATOL_FIT, "pval")
+    assert_close(res.QE, out["QE"], RTOL_CLOSED, 0, "QE")
+    for t, ref in zip(res.lrt, out["lrt"]):
+        assert_close(t.LRT, ref["LRT"], 0, 4 * _ll_tol(out["ll"]), "LRT")
