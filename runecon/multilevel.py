@@ -225,13 +225,16 @@ class _NestedLikelihood:
         N0 = Tf.copy()
         N0[:, p] -= Tf[:, :p] @ bhat
         N1[:, p] -= N1[:, :p] @ bhat
-        NN = (N0.T @ N0, N1.T @ N1)                        # N_i'N_i
+        q = p + 1
+        NN = np.empty((2, q, q))                            # N_i'N_i
+        NN[0], NN[1] = N0.T @ N0, N1.T @ N1
         mf = m / f
         G1 = g[:, None] * N1
         cs = np.add.reduceat(G1, c_start, axis=0)
         # N_i' K_ij N_j with K_ij = Z_i'M^-1 Z_j (closed forms in the class docstring)
-        KN = ((N0 * mf[:, None]).T @ N0, (N0 / f[:, None]).T @ cs,
-              G1.T @ N1 - s1 * (cs.T @ (cs / f[:, None])))
+        KN = np.empty((3, q, q))                            # (0,0), (0,1), (1,1)
+        KN[0], KN[1] = (N0 * mf[:, None]).T @ N0, (N0 / f[:, None]).T @ cs
+        KN[2] = G1.T @ N1 - s1 * (cs.T @ (cs / f[:, None]))
         g2 = g * g
         cg2 = np.add.reduceat(g2, c_start) / f
         # tr(M^-1 G_i M^-1 G_j) = sum(K_ij^2) and tr(M^-1 G_i)
@@ -239,8 +242,6 @@ class _NestedLikelihood:
         K2 = np.array([[float(mf @ mf), k01],
                        [k01, float(g2.sum() - 2.0 * s1 * (g2 @ gu) + s1 * s1 * (cg2 @ cg2))]])
         tr = np.array([mf.sum(), g.sum() - s1 * (g @ gu)])
-        NN = np.stack(NN)                                   # 2 × q × q
-        KN = np.stack(KN)                                   # (0,0), (0,1), (1,1) × q × q
         LL = NN[:, :p, :p]
         if reml:                                            # tr(P G_i)
             tr -= LL.reshape(2, -1) @ Ai.ravel()
