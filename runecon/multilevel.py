@@ -156,6 +156,7 @@ class _NestedLikelihood:
         q = p + 1
         self.eye = np.eye(p)
         self.SBo = (self.SB[:, :, None] * self.SB[:, None, :]).reshape(-1, q * q)
+        self.SBt = np.ascontiguousarray(self.SB.T)
         self._key, self._st = None, None
 
     def _state(self, s):
@@ -200,9 +201,10 @@ class _NestedLikelihood:
         d = 1.0 + s2 * self.n                                    # points × units
         f = 1.0 + s1 * np.add.reduceat(self.n / d, c_start, axis=1)
         di = 1.0 / d
-        T = np.add.reduceat(self.SB[None, :, :] * di[:, :, None], c_start, axis=1)
-        C = (self.BWB - (s2 * (di @ self.SBo)).reshape(-1, q, q)   # T: points × clusters × q
-             - s1[:, :, None] * (T.transpose(0, 2, 1) @ (T / f[:, :, None])))
+        # T': points × q × clusters (summed along the contiguous last axis)
+        T = np.add.reduceat(di[:, None, :] * self.SBt[None, :, :], c_start, axis=2)
+        C = (self.BWB - (s2 * (di @ self.SBo)).reshape(-1, q, q)
+             - s1[:, :, None] * (T @ (T / f[:, None, :]).transpose(0, 2, 1)))
         A, b = C[:, :p, :p], C[:, :p, p:]
         sign, logdet = np.linalg.slogdet(A)
         ok = sign > 0                                            # else numerically singular
@@ -277,8 +279,9 @@ def _ascend(lik, full, free, x, scale, maxiter=None):
     (at most ``_HALVINGS`` times) so the log-likelihood never decreases, components that
     cross 0 clipped to it. Stops when a step moves sigma2 by at most ``_STEP_TOL``
     (relative; a Newton step that small is not taken: the iterate is already within about
-    its square of the optimum), when no ascent is possible along the step, or after ``maxiter`` steps; the
-    caller checks the gradient. Returns (x, ll, gradient, steps taken, last step)."""
+    its square of the optimum), when no ascent is possible along the step, or after
+    ``maxiter`` (default ``_MAXITER``) steps; the caller checks the gradient. Returns (x, ll,
+    gradient of both components, steps taken, last step)."""
     ll, g, H, F = lik.ll(full(x), derivs=3)
     step, it = np.inf, 0
     for it in range(1, (maxiter or _MAXITER) + 1):
@@ -287,10 +290,10 @@ def _ascend(lik, full, free, x, scale, maxiter=None):
             step = 0.0
             break
         fi = [free[j] for j in act]
-        Hf = H[fi][:, fi]
+        Hf, Ff, gf = (H, F, g) if fi == [0, 1] else (H[np.ix_(fi, fi)], F[np.ix_(fi, fi)], g[fi])
         # negative definite (1x1 or 2x2): leading minors alternate in sign
         newton = bool(Hf[0, 0] < 0 and (len(fi) == 1 or Hf[0, 0] * Hf[1, 1] - Hf[0, 1] ** 2 > 0))
-        d = _solve(Hf, -g[fi]) if newton else _solve(F[fi][:, fi], g[fi])
+        d = _solve(Hf, -gf) if newton else _solve(Ff, gf)
         if d is None:
             raise ConvergenceError(
                 "rma_mv: REML/ML ascent of the variance components", it,
