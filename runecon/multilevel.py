@@ -115,7 +115,11 @@ class _NestedLikelihood:
     steps give, with n_e = 1'W_e 1 (unit e), d_e = 1 + s2 n_e, g_e = n_e / d_e,
     m_j = sum_(e in j) g_e, f_j = 1 + s1 m_j and the group sums S_e(a) = 1'W_e a,
     T_j(a) = sum_(e in j) S_e(a) / d_e:
-    a'M^-1 b = a'W b - s2 sum_e S_e(a) S_e(b) / d_e - s1 sum_j T_j(a) T_j(b) / f_j,
+    a'M^-1 b = a'W b - s2 sum_e S_e(a) S_e(b) / d_e - s1 sum_j T_j(a) T_j(b) / f_j
+    = sum_e a_e'W_e b_e - S_e(a) S_e(b) / n_e [scatter about the unit means]
+    + sum_e g_e (a_e - a_j)(b_e - b_j) [unit means a_e = S_e(a) / n_e about the cluster means
+    a_j = T_j(a) / m_j] + sum_j a_j b_j / (1 / m_j + s1), a sum of positive terms for a = b
+    (no cancellation when vi << sigma2),
     log|M| = sum log vi + sum_e log d_e + sum_j log f_j, Z1'M^-1 B = T(B) / f,
     Z2'M^-1 B = S(B) / d - g s1 T(B)[j(e)] / f[j(e)], Z1'M^-1 Z1 = diag(m / f),
     Z1'M^-1 Z2 = [j = j(e)] g_e / f_j, Z2'M^-1 Z2 = diag(g) - s1 [j(e) = j(e')] g_e g_e' / f_j
@@ -147,16 +151,21 @@ class _NestedLikelihood:
         self.c_start = np.flatnonzero(new_c)
         self.unit_c = np.cumsum(new_c) - 1                          # cluster of each unit
         WB = B * w[:, None]
-        self.BWB = B.T @ WB
-        self.SB = np.add.reduceat(WB, e_start, axis=0)             # S(B), units × (p+1)
-        self.n = np.add.reduceat(w, e_start)
-        #: rounding error of ll: y'M^-1 y <= y'W y is a difference of terms this large
+        self.n = np.add.reduceat(w, e_start)                        # n_e
+        self.ve = 1.0 / self.n                                      # 1 / n_e
+        # unit means bbar_e = S_e / n_e and the scatter of the rows about them, so that C
+        # is a sum of positive terms (no difference of terms of size y'W y when vi << sigma2)
+        rows = np.diff(np.append(e_start, k))                      # rows per unit
+        share = w / np.repeat(self.n, rows)             # w / n_e: exactly 1 for one-row units
+        self.bbar = np.add.reduceat(B * share[:, None], e_start, axis=0)
+        dev = B - np.repeat(self.bbar, rows, axis=0)
+        self.within = (dev * w[:, None]).T @ dev
+        self.bbar_t = np.ascontiguousarray(self.bbar.T)
+        #: rounding error of ll: y'P y is a Schur complement of C, whose entries are at most
+        #: those of B'W B
         self.ll_rounding = _LL_ROUNDING * np.finfo(float).eps * (
-            abs(self.BWB[p, p]) + abs(self.const) + k)
-        q = p + 1
+            float(WB[:, p] @ B[:, p]) + abs(self.const) + k)
         self.eye = np.eye(p)
-        self.SBo = (self.SB[:, :, None] * self.SB[:, None, :]).reshape(-1, q * q)
-        self.SBt = np.ascontiguousarray(self.SB.T)
         self._key, self._st = None, None
 
     def _state(self, s):
@@ -165,13 +174,15 @@ class _NestedLikelihood:
             return self._st
         p, c_start = self.p, self.c_start
         d = 1.0 + s2 * self.n
-        g = self.n / d
+        g = 1.0 / (self.ve + s2)                      # n_e / d_e
         m = np.add.reduceat(g, c_start)
         f = 1.0 + s1 * m
-        Sd = self.SB / d[:, None]
-        T = np.add.reduceat(Sd, c_start, axis=0)
-        Tf = T / f[:, None]
-        C = self.BWB - s2 * (self.SB.T @ Sd) - s1 * (T.T @ Tf)
+        # cluster means of the unit means (weights g), deviations from them
+        bb = np.add.reduceat(g[:, None] * self.bbar, c_start, axis=0) / m[:, None]
+        dev = self.bbar - bb[self.unit_c]
+        mf = 1.0 / (1.0 / m + s1)                     # m_j / f_j
+        # C = B'W B - s2 sum S S'/d - s1 sum T T'/f, written as a sum of positive terms
+        C = self.within + (dev * g[:, None]).T @ dev + (bb * mf[:, None]).T @ bb
         La, info = _potrf(C[:p, :p], lower=1)            # LAPACK: no numpy call overhead
         if info:
             raise ConvergenceError(
@@ -185,7 +196,7 @@ class _NestedLikelihood:
         ll = self.const - 0.5 * (np.log(d).sum() + np.log(f).sum() + yPy)
         if self.reml:
             ll -= np.log(La.diagonal()).sum()
-        st = (s1, s2, d, g, m, f, Sd, T, Tf, Ai, b, bhat, float(ll))
+        st = (s1, s2, d, g, m, f, dev, bb, mf, Ai, b, bhat, float(ll))
         self._key, self._st = (s1, s2), st
         return st
 
@@ -199,12 +210,14 @@ class _NestedLikelihood:
         p, q, c_start = self.p, self.p + 1, self.c_start
         s1, s2 = S[:, :1], S[:, 1:]
         d = 1.0 + s2 * self.n                                    # points × units
-        f = 1.0 + s1 * np.add.reduceat(self.n / d, c_start, axis=1)
-        di = 1.0 / d
-        # T': points × q × clusters (summed along the contiguous last axis)
-        T = np.add.reduceat(di[:, None, :] * self.SBt[None, :, :], c_start, axis=2)
-        C = (self.BWB - (s2 * (di @ self.SBo)).reshape(-1, q, q)
-             - s1[:, :, None] * (T @ (T / f[:, None, :]).transpose(0, 2, 1)))
+        g = 1.0 / (self.ve + s2)
+        m = np.add.reduceat(g, c_start, axis=1)
+        f = 1.0 + s1 * m
+        # as _state, with q × units / q × clusters per point (sums along the last axis)
+        bb = np.add.reduceat(g[:, None, :] * self.bbar_t, c_start, axis=2) / m[:, None, :]
+        dev = self.bbar_t - bb[:, :, self.unit_c]
+        C = (self.within + (dev * g[:, None, :]) @ dev.transpose(0, 2, 1)
+             + (bb / (1.0 / m + s1)[:, None, :]) @ bb.transpose(0, 2, 1))
         A, b = C[:, :p, :p], C[:, :p, p:]
         sign, logdet = np.linalg.slogdet(A)
         ok = sign > 0                                            # else numerically singular
@@ -219,19 +232,19 @@ class _NestedLikelihood:
         st = self._state(s)
         if derivs == 0:
             return st[-1]
-        s1, s2, d, g, m, f, Sd, T, Tf, Ai, b, bhat, ll = st
-        p, reml, c_start = self.p, self.reml, self.c_start
-        gu = g / f[self.unit_c]
-        # N_i = Z_i'M^-1 [Q, y] [[I, -bhat], [0, 1]] = [Z_i'M^-1 Q, Z_i'P y]
-        N1 = Sd - (s1 * gu)[:, None] * T[self.unit_c]
-        N0 = Tf.copy()
-        N0[:, p] -= Tf[:, :p] @ bhat
+        s1, s2, d, g, m, f, dev, bb, mf, Ai, b, bhat, ll = st
+        p, reml, c_start, uc = self.p, self.reml, self.c_start, self.unit_c
+        gu = g / f[uc]
+        # N_i = Z_i'M^-1 [Q, y] [[I, -bhat], [0, 1]] = [Z_i'M^-1 Q, Z_i'P y]:
+        # Z1'M^-1 B = T / f = (m / f) bb, Z2'M^-1 B = g (dev + bb[j(e)] / f[j(e)])
+        N0 = bb * mf[:, None]
+        N1 = g[:, None] * (dev + (bb / f[:, None])[uc])
+        N0[:, p] -= N0[:, :p] @ bhat
         N1[:, p] -= N1[:, :p] @ bhat
         q = p + 1
         NN = np.empty((2, q, q))                            # N_i'N_i
         NN[0], NN[1] = N0.T @ N0, N1.T @ N1
-        mf = m / f
-        G1 = g[:, None] * N1
+        G1 = g[:, None] * N1                                # mf = diag(Z1'M^-1 Z1)
         cs = np.add.reduceat(G1, c_start, axis=0)
         # N_i' K_ij N_j with K_ij = Z_i'M^-1 Z_j (closed forms in the class docstring)
         KN = np.empty((3, q, q))                            # (0,0), (0,1), (1,1)
@@ -529,7 +542,11 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
     # 4^m ~ max(var(yi), mean(vi) / 10) (powers of two: exact), so that tiny or huge
     # variances neither underflow nor overflow the derivatives; sigma2 scales by 4^m and the
     # log-likelihood shifts by -(k - p) m log(4) / 2 (ML: k), as log|M| and log|X'M^-1 X| do
-    m = round(0.5 * math.log2(max(float(np.var(y)), float(np.mean(v)) * 0.1)))
+    size = max(float(np.var(y)), float(np.mean(v)) * 0.1)
+    if not 0.0 < size < math.inf:
+        raise InputError("vi", f"the spread of yi and the size of vi ({size:.3g}) are beyond the "
+                               "range of double precision; rescale yi and vi (other units)")
+    m = round(0.5 * math.log2(size))
     rt = 2.0 ** m
     c = rt * rt
     shift = -0.5 * ((k - p) if method == "REML" else k) * math.log(c)
