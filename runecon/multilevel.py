@@ -27,6 +27,7 @@ METHODS = ("REML", "ML")
 TESTS = ("z", "t")
 ADJUSTMENTS = ("CR0", "CR1", "CR2")
 _LOG2PI = math.log(2.0 * math.pi)
+_EPS = float(np.finfo(float).eps)
 #: projected-gradient tolerance of the variance-component optimum, scaled by
 #: (sigma2 + mean vi): a maximum that does not meet it raises ConvergenceError
 _GRAD_TOL = 1e-6
@@ -34,8 +35,8 @@ _GRAD_TOL = 1e-6
 #: the next step would be ~1e-20)
 _STEP_TOL = 1e-10
 #: rounding error of the log-likelihood, in units of eps times the size of its terms
-#: (y'W y, the constants): a full Newton step whose log-likelihood falls by less than
-#: this is taken (the decrease is rounding; with vi << sigma2 it reaches ~1e-6)
+#: (y'M^-1 y, |ll|): a full Newton step whose log-likelihood falls by less than this is
+#: taken (the decrease is rounding)
 _LL_ROUNDING = 1e3
 #: Newton/Fisher steps per maximisation (from the grid start 4-7 are typical)
 _MAXITER = 100
@@ -161,10 +162,6 @@ class _NestedLikelihood:
         dev = B - np.repeat(self.bbar, rows, axis=0)
         self.within = (dev * w[:, None]).T @ dev
         self.bbar_t = np.ascontiguousarray(self.bbar.T)
-        #: rounding error of ll: y'P y is a Schur complement of C, whose entries are at most
-        #: those of B'W B
-        self.ll_rounding = _LL_ROUNDING * np.finfo(float).eps * (
-            float(WB[:, p] @ B[:, p]) + abs(self.const) + k)
         self.eye = np.eye(p)
         self._key, self._st = None, None
 
@@ -196,9 +193,15 @@ class _NestedLikelihood:
         ll = self.const - 0.5 * (np.log(d).sum() + np.log(f).sum() + yPy)
         if self.reml:
             ll -= np.log(La.diagonal()).sum()
-        st = (s1, s2, d, g, m, f, dev, bb, mf, Ai, b, bhat, float(ll))
+        st = (s1, s2, d, g, m, f, dev, bb, mf, Ai, b, bhat, float(ll),
+              _LL_ROUNDING * _EPS * (abs(float(C[p, p])) + abs(float(ll))))
         self._key, self._st = (s1, s2), st
         return st
+
+    def rounding(self, s):
+        """Rounding error of ll(s): ``_LL_ROUNDING`` eps (y'M^-1 y + |ll|), y'Py being the
+        Schur complement of C = B'M^-1 B."""
+        return self._state(s)[13]
 
     def beta_parts(self, s):
         """(Q'M^-1 Q)^-1 and Q'M^-1 y at s."""
@@ -231,8 +234,8 @@ class _NestedLikelihood:
     def ll(self, s, derivs=0):
         st = self._state(s)
         if derivs == 0:
-            return st[-1]
-        s1, s2, d, g, m, f, dev, bb, mf, Ai, b, bhat, ll = st
+            return st[12]
+        s1, s2, d, g, m, f, dev, bb, mf, Ai, b, bhat, ll, _ = st
         p, reml, c_start, uc = self.p, self.reml, self.c_start, self.unit_c
         gu = g / f[uc]
         # N_i = Z_i'M^-1 [Q, y] [[I, -bhat], [0, 1]] = [Z_i'M^-1 Q, Z_i'P y]:
@@ -318,6 +321,7 @@ def _ascend(lik, full, free, x, scale, maxiter=None):
         step = float(abs(xn - x).max())
         if newton and step <= _STEP_TOL * (scale + float(x.max())):
             break                         # quadratic convergence: x is within ~step^2
+        noise = lik.rounding(full(x)) if hasattr(lik, "rounding") else 0.0   # x: cached
         t = 1.0
         for _ in range(_HALVINGS + 1):
             if t < 1.0:
@@ -326,7 +330,7 @@ def _ascend(lik, full, free, x, scale, maxiter=None):
             new = lik.ll(full(xn), derivs=3)
             if new[0] >= ll:
                 break
-            if t == 1.0 and newton and new[0] >= ll - getattr(lik, "ll_rounding", 0.0):
+            if t == 1.0 and newton and new[0] >= ll - noise:
                 # a full Newton step on a concave model whose log-likelihood falls by less
                 # than its rounding error: take it (quadratic convergence)
                 break
@@ -578,15 +582,16 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
     df = k - p if test == "t" else None
     se, zval, pval, ci_lb, ci_ub, QM, QMp, QMdf, btt = _coef_tests(beta, vb, df, level)
     # heterogeneity with the sampling variances alone
-    # QE = y'P0 y, P0 = W - W Q (Q'W Q)^-1 Q'W (W = diag(1/vi), X = QR), and tr(P0), in the
-    # scaled units (QE is unit-free, vt scales by 4^m)
-    W0, ys = 1.0 / lik.v, yc / rt
-    QW = lik.Q * W0[:, None]
-    A0 = lik.Q.T @ QW
-    b0 = QW.T @ ys
-    QE = float(ys @ (W0 * ys) - b0 @ np.linalg.solve(A0, b0))
+    # QE = y'P0 y = |(I - H) W^1/2 y|^2 with P0 = W - W X (X'W X)^-1 X'W, W = diag(1/vi), H
+    # the projection on W^1/2 X = Qw Rw, and tr(P0) = sum w_i (1 - h_i), h_i = |Qw_i|^2: no
+    # difference of large terms; in the scaled units (QE is unit-free, vt scales by 4^m)
+    sw = np.sqrt(1.0 / lik.v)
+    Qw = np.linalg.qr(lik.Q * sw[:, None])[0]
+    r = sw * (yc / rt)
+    r -= Qw @ (Qw.T @ r)
+    QE = float(r @ r)
     QEp = float(special.chdtrc(k - p, QE))
-    vt = c * (k - p) / float(W0.sum() - np.sum(np.linalg.inv(A0) * (QW.T @ QW)))
+    vt = c * (k - p) / float((sw * sw) @ (1.0 - (Qw * Qw).sum(axis=1)))
     tot = s2[0] + s2[1] + vt
     one = (lambda a: float(a[0])) if p == 1 else (lambda a: a)
     return RMAMVResult(

@@ -186,3 +186,24 @@ def test_units_do_not_matter(a):
     assert_close(res.QE, out["QE"], RTOL_CLOSED, 0, "QE")
     for t, ref in zip(res.lrt, out["lrt"]):
         assert_close(t.LRT, ref["LRT"], 0, 4 * _ll_tol(out["ll"]), "LRT")
+
+
+@pytest.mark.parametrize("name", ["konstantopoulos2011_yi_x100_REML",
+                                  "konstantopoulos2011_yi_x100_ML"])
+def test_sampling_variances_far_below_sigma2(name):
+    """vi -> a vi with a = 1e-12 ... 1e-300 (effects measured almost without error): C =
+    B'M^-1 B is built from positive terms only (scatter within units, unit means about
+    cluster means, cluster means), so the fit converges and sigma2 and beta tend to their
+    vi = 0 limit, the changes being of the order of a vi (~1e-14 and below). (The LRT refit
+    with sigma2_2 = 0 has no optimum in that limit: within-district differences measured
+    without error make sigma2_1 diverge.)"""
+    case = CASES[name]
+    i = case["input"]
+    fits = [runecon.rma_mv(i["yi"], a * np.asarray(i["vi"]), cluster=i["cluster"],
+                           es_id=i["es_id"], method=i["method"], lrt=False)
+            for a in (1e-12, 1e-20, 1e-300)]
+    for res in fits[:2]:
+        assert_close(res.sigma2, fits[2].sigma2, 1e-9, 0, "sigma2")
+        assert_close(res.beta, fits[2].beta, 1e-9, 0, "beta")
+        assert_close(res.se, fits[2].se, 1e-9, 0, "se")
+    assert min(fits[2].sigma2) > 0
