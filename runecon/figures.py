@@ -631,7 +631,7 @@ def injury(fig):
     plots.zstats(lab_b, wu["estimate"], b, pvals=list(wu["p_value"]),
                  xlabel="z of the pooled log ratio", favours=("fewer injuries",
                                                                   "more injuries"))
-    b.set_title("b  Distance runners (Wu 2024): z only", loc="left", fontsize="medium")
+    b.set_title("b  Distance runners (Wu 2024), z only", loc="right", fontsize="medium")
 
     ratios = [{"subgroup": r.subgroup, "outcome": r.outcome, "metric": r.metric,
                "estimate": r.estimate, "ci_lb": r.ci_lb, "ci_ub": r.ci_ub,
