@@ -247,10 +247,12 @@ def labels(x, argument, k):
     if arr.ndim != 1 or arr.shape[0] != k:
         raise InputError(argument, f"must have one value per effect size (k = {k}), got shape "
                                    f"{arr.shape}")
-    for j, v in enumerate(arr):
-        if _missing(v):
-            raise InputError(argument, f"has a missing value at position {j + 1}; drop that row "
-                                       "or give it a label")
+    import pandas as pd
+
+    missing = np.flatnonzero(pd.isna(arr))         # None, NaN, pandas.NA, NaT (as _missing)
+    if missing.size:
+        raise InputError(argument, f"has a missing value at position {missing[0] + 1}; drop "
+                                   "that row or give it a label")
     return [str(v) for v in arr]
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
+from scipy.linalg.lapack import dpotrf as _potrf, dpotrs as _potrs
 
 from ._design import model_matrix, parse_formula
 from ..errors import ConvergenceError, InputError, TooFewStudiesError
@@ -26,17 +27,27 @@ METHODS = ("REML", "ML")
 TESTS = ("z", "t")
 ADJUSTMENTS = ("CR0", "CR1", "CR2")
 _LOG2PI = math.log(2.0 * math.pi)
+_EPS = float(np.finfo(float).eps)
 #: projected-gradient tolerance of the variance-component optimum, scaled by
 #: (sigma2 + mean vi): a maximum that does not meet it raises ConvergenceError
 _GRAD_TOL = 1e-6
 #: relative step below which the sigma2 iteration stops (Newton converges quadratically:
 #: the next step would be ~1e-20)
 _STEP_TOL = 1e-10
-#: relative size of a full Newton step whose log-likelihood change is below rounding
-_ROUNDING_STEP = 1e-6
-#: relative distance to an earlier start's optimum at which a Newton path is merged
-#: with it (quadratic convergence: the remaining error would square at each step)
-_MERGE = 1e-4
+#: rounding error of the log-likelihood, in units of eps times the size of its terms
+#: (y'M^-1 y, |ll|): a full Newton step whose log-likelihood falls by less than this is
+#: taken (the decrease is rounding)
+_LL_ROUNDING = 1e3
+#: Newton/Fisher steps per maximisation (from the grid start 4-7 are typical)
+_MAXITER = 100
+#: step halvings before a direction is given up as not ascending (2^-40 ~ 1e-12)
+_HALVINGS = 40
+#: grid of starting values per free component, in units of the scale max(var(yi),
+#: mean(vi) / 10), besides 0: 25 points for one component, 9 x 9 (+ 0) for two
+_GRID = {1: np.geomspace(1e-3, 4.0, 25), 2: np.geomspace(1e-3, 4.0, 9)}
+#: the grid's points (0 added), row-major: one column per free component
+_GRID_POINTS = {n: np.stack(np.meshgrid(*[np.concatenate(([0.0], g))] * n, indexing="ij"),
+                            -1).reshape(-1, n) for n, g in _GRID.items()}
 
 
 # --------------------------------------------------------------------------- likelihood
@@ -105,178 +116,244 @@ class _NestedLikelihood:
     steps give, with n_e = 1'W_e 1 (unit e), d_e = 1 + s2 n_e, g_e = n_e / d_e,
     m_j = sum_(e in j) g_e, f_j = 1 + s1 m_j and the group sums S_e(a) = 1'W_e a,
     T_j(a) = sum_(e in j) S_e(a) / d_e:
-    a'M^-1 b = a'W b - s2 sum_e S_e(a) S_e(b) / d_e - s1 sum_j T_j(a) T_j(b) / f_j,
+    a'M^-1 b = a'W b - s2 sum_e S_e(a) S_e(b) / d_e - s1 sum_j T_j(a) T_j(b) / f_j
+    = sum_e a_e'W_e b_e - S_e(a) S_e(b) / n_e [scatter about the unit means]
+    + sum_e g_e (a_e - a_j)(b_e - b_j) [unit means a_e = S_e(a) / n_e about the cluster means
+    a_j = T_j(a) / m_j] + sum_j a_j b_j / (1 / m_j + s1), a sum of positive terms for a = b
+    (no cancellation when vi << sigma2),
     log|M| = sum log vi + sum_e log d_e + sum_j log f_j, Z1'M^-1 B = T(B) / f,
     Z2'M^-1 B = S(B) / d - g s1 T(B)[j(e)] / f[j(e)], Z1'M^-1 Z1 = diag(m / f),
     Z1'M^-1 Z2 = [j = j(e)] g_e / f_j, Z2'M^-1 Z2 = diag(g) - s1 [j(e) = j(e')] g_e g_e' / f_j
     (Searle, Casella & McCulloch 1992, Variance Components, ch. 6 and app. M for the
-    derivatives; the same formulas as :class:`_Likelihood`).
+    derivatives; the same formulas as :class:`_Likelihood`). With B = [Q, y] (X = QR) all
+    of the likelihood is in the (p+1)×(p+1) matrix C = B'M^-1 B: A = Q'M^-1 Q is its leading
+    block and y'Py its Schur complement. :meth:`ll_grid` evaluates the log-likelihood at many
+    points in one vectorised pass.
     """
 
     def __init__(self, y, v, X, c_codes, e_codes, reml):
         order = np.lexsort((e_codes, c_codes))          # rows grouped by cluster, then unit
         Q, R = np.linalg.qr(X)
-        self.y, self.v, self.R, self.reml = y, v, R, reml
+        self.y, self.v, self.Q, self.R, self.reml = y, v, Q, R, reml
         k, p = X.shape
         self.p = p
         logdet_xtx = 2.0 * np.log(np.abs(np.diag(R))).sum()
         self.logdet_xtx = logdet_xtx
-        self.const = (-0.5 * (k - p) * _LOG2PI + 0.5 * logdet_xtx) if reml \
-            else -0.5 * k * _LOG2PI
+        # every constant of the log-likelihood: -(k - p) log(2 pi) / 2 (REML; ML: k) with
+        # metafor's REMLf = TRUE term +log|X'X| / 2 - log|X'X| / 2 (the second from
+        # log|X'M^-1 X| = log|Q'M^-1 Q| + log|X'X|), and -sum(log vi) / 2 from log|M|
+        self.const = (-0.5 * (k - p) * _LOG2PI if reml else -0.5 * k * _LOG2PI) \
+            - 0.5 * float(np.log(v).sum())
         cs, es = c_codes[order], e_codes[order]
         w = 1.0 / v[order]
         B = np.column_stack([Q[order], y[order]])
-        self.e_start = np.flatnonzero(np.r_[True, es[1:] != es[:-1]])   # units: row starts
-        unit_c = cs[self.e_start]                                        # cluster of each unit
-        self.c_start = np.flatnonzero(np.r_[True, unit_c[1:] != unit_c[:-1]])
-        self.unit_c = np.repeat(np.arange(self.c_start.size),
-                                np.diff(np.r_[self.c_start, unit_c.size]))
+        e_start = np.flatnonzero(np.diff(es, prepend=-1))          # units: row starts
+        new_c = np.diff(cs[e_start], prepend=-1) != 0               # a unit opens a cluster
+        self.c_start = np.flatnonzero(new_c)
+        self.unit_c = np.cumsum(new_c) - 1                          # cluster of each unit
         WB = B * w[:, None]
-        self.BWB = B.T @ WB
-        self.SB = np.add.reduceat(WB, self.e_start, axis=0)             # S(B), units × (p+1)
-        self.n = np.add.reduceat(w, self.e_start)
-        self.sum_logv = float(np.log(v).sum())
-        self._cache = (None, None)
-
-    def _csum(self, a):
-        return np.add.reduceat(a, self.c_start, axis=0)
+        self.n = np.add.reduceat(w, e_start)                        # n_e
+        self.ve = 1.0 / self.n                                      # 1 / n_e
+        # unit means bbar_e = S_e / n_e and the scatter of the rows about them, so that C
+        # is a sum of positive terms (no difference of terms of size y'W y when vi << sigma2)
+        rows = np.diff(np.append(e_start, k))                      # rows per unit
+        share = w / np.repeat(self.n, rows)             # w / n_e: exactly 1 for one-row units
+        self.bbar = np.add.reduceat(B * share[:, None], e_start, axis=0)
+        dev = B - np.repeat(self.bbar, rows, axis=0)
+        self.within = (dev * w[:, None]).T @ dev
+        self.bbar_t = np.ascontiguousarray(self.bbar.T)
+        self.eye = np.eye(p)
+        self._key, self._st = None, None
 
     def _state(self, s):
-        key = (float(s[0]), float(s[1]))
-        if self._cache[0] == key:
-            return self._cache[1]
-        s1, s2 = key
-        p = self.p
+        s1, s2 = float(s[0]), float(s[1])
+        if self._key == (s1, s2):
+            return self._st
+        p, c_start = self.p, self.c_start
         d = 1.0 + s2 * self.n
-        g = self.n / d
-        m = self._csum(g)
+        g = 1.0 / (self.ve + s2)                      # n_e / d_e
+        m = np.add.reduceat(g, c_start)
         f = 1.0 + s1 * m
-        Sd = self.SB / d[:, None]
-        T = self._csum(Sd)
-        C = self.BWB - s2 * (self.SB.T @ Sd) - s1 * (T.T @ (T / f[:, None]))
-        A = C[:p, :p]
-        La = np.linalg.cholesky(A)
-        Ai = np.linalg.inv(A)
+        # cluster means of the unit means (weights g), deviations from them
+        bb = np.add.reduceat(g[:, None] * self.bbar, c_start, axis=0) / m[:, None]
+        dev = self.bbar - bb[self.unit_c]
+        mf = 1.0 / (1.0 / m + s1)                     # m_j / f_j
+        # C = B'W B - s2 sum S S'/d - s1 sum T T'/f, written as a sum of positive terms
+        C = self.within + (dev * g[:, None]).T @ dev + (bb * mf[:, None]).T @ bb
+        La, info = _potrf(C[:p, :p], lower=1)            # LAPACK: no numpy call overhead
+        if info:
+            raise ConvergenceError(
+                "rma_mv: the likelihood at sigma2 = " f"({s1:.3g}, {s2:.3g})", 0, float("nan"),
+                "X'M^-1 X is numerically singular there; check for variances vi that differ "
+                "by many orders of magnitude, or rescale yi and vi")
+        Ai = _potrs(La, self.eye, lower=1)[0]
         b = C[:p, p]
         bhat = Ai @ b
         yPy = C[p, p] - b @ bhat
-        logdetM = self.sum_logv + np.log(d).sum() + np.log(f).sum()
-        ll = self.const - 0.5 * logdetM - 0.5 * yPy
+        ll = self.const - 0.5 * (np.log(d).sum() + np.log(f).sum() + yPy)
         if self.reml:
-            ll -= 0.5 * (2.0 * np.log(np.diag(La)).sum() + self.logdet_xtx)
-        st = dict(s1=s1, s2=s2, d=d, g=g, m=m, f=f, Sd=Sd, T=T, Ai=Ai, b=b, bhat=bhat,
-                  ll=float(ll))
-        self._cache = (key, st)
+            ll -= np.log(La.diagonal()).sum()
+        st = (s1, s2, d, g, m, f, dev, bb, mf, Ai, b, bhat, float(ll),
+              _LL_ROUNDING * _EPS * (abs(float(C[p, p])) + abs(float(ll))))
+        self._key, self._st = (s1, s2), st
         return st
+
+    def rounding(self, s):
+        """Rounding error of ll(s): ``_LL_ROUNDING`` eps (y'M^-1 y + |ll|), y'Py being the
+        Schur complement of C = B'M^-1 B."""
+        return self._state(s)[13]
 
     def beta_parts(self, s):
         """(Q'M^-1 Q)^-1 and Q'M^-1 y at s."""
         st = self._state(s)
-        return st["Ai"], st["b"]
+        return st[9], st[10]
+
+    def ll_grid(self, S):
+        """Log-likelihood at each row (s1, s2) of S, vectorised over the rows."""
+        p, q, c_start = self.p, self.p + 1, self.c_start
+        s1, s2 = S[:, :1], S[:, 1:]
+        d = 1.0 + s2 * self.n                                    # points × units
+        g = 1.0 / (self.ve + s2)
+        m = np.add.reduceat(g, c_start, axis=1)
+        f = 1.0 + s1 * m
+        # as _state, with q × units / q × clusters per point (sums along the last axis)
+        bb = np.add.reduceat(g[:, None, :] * self.bbar_t, c_start, axis=2) / m[:, None, :]
+        dev = self.bbar_t - bb[:, :, self.unit_c]
+        C = (self.within + (dev * g[:, None, :]) @ dev.transpose(0, 2, 1)
+             + (bb / (1.0 / m + s1)[:, None, :]) @ bb.transpose(0, 2, 1))
+        A, b = C[:, :p, :p], C[:, :p, p:]
+        sign, logdet = np.linalg.slogdet(A)
+        ok = sign > 0                                            # else numerically singular
+        A = np.where(ok[:, None, None], A, np.eye(p))
+        yPy = C[:, p, p] - (b * np.linalg.solve(A, b)).sum(axis=(1, 2))
+        ll = self.const - 0.5 * (np.log(d).sum(axis=1) + np.log(f).sum(axis=1) + yPy)
+        if self.reml:
+            ll -= 0.5 * logdet
+        return np.where(ok, ll, np.nan)                           # NaN: not a start
 
     def ll(self, s, derivs=0):
         st = self._state(s)
         if derivs == 0:
-            return st["ll"]
-        p, reml, uc = self.p, self.reml, self.unit_c
-        g, f, m, s1, Ai, T = st["g"], st["f"], st["m"], st["s1"], st["Ai"], st["T"]
-        fu = f[uc]
-        gu = g / fu
-        # N_i = Z_i'M^-1 [Q, y] C = [Z_i'M^-1 Q, Z_i'P y] with C = [[I, -bhat], [0, 1]]
-        C = np.eye(p + 1)
-        C[:p, p] = -st["bhat"]
-        N = ((T / f[:, None]) @ C, (st["Sd"] - (s1 * gu)[:, None] * T[uc]) @ C)
-        NN = [n.T @ n for n in N]
+            return st[12]
+        s1, s2, d, g, m, f, dev, bb, mf, Ai, b, bhat, ll, _ = st
+        p, reml, c_start, uc = self.p, self.reml, self.c_start, self.unit_c
+        gu = g / f[uc]
+        # N_i = Z_i'M^-1 [Q, y] [[I, -bhat], [0, 1]] = [Z_i'M^-1 Q, Z_i'P y]:
+        # Z1'M^-1 B = T / f = (m / f) bb, Z2'M^-1 B = g (dev + bb[j(e)] / f[j(e)])
+        N0 = bb * mf[:, None]
+        N1 = g[:, None] * (dev + (bb / f[:, None])[uc])
+        N0[:, p] -= N0[:, :p] @ bhat
+        N1[:, p] -= N1[:, :p] @ bhat
+        q = p + 1
+        NN = np.empty((2, q, q))                            # N_i'N_i
+        NN[0], NN[1] = N0.T @ N0, N1.T @ N1
+        G1 = g[:, None] * N1                                # mf = diag(Z1'M^-1 Z1)
+        cs = np.add.reduceat(G1, c_start, axis=0)
         # N_i' K_ij N_j with K_ij = Z_i'M^-1 Z_j (closed forms in the class docstring)
-        mf = m / f
-        G1 = g[:, None] * N[1]
-        cs = self._csum(G1)
-        KN = {(0, 0): (N[0] * mf[:, None]).T @ N[0],
-              (0, 1): (N[0] / f[:, None]).T @ cs,
-              (1, 1): G1.T @ N[1] - s1 * (cs.T @ (cs / f[:, None]))}
+        KN = np.empty((3, q, q))                            # (0,0), (0,1), (1,1)
+        KN[0], KN[1] = (N0 * mf[:, None]).T @ N0, (N0 / f[:, None]).T @ cs
+        KN[2] = G1.T @ N1 - s1 * (cs.T @ (cs / f[:, None]))
         g2 = g * g
-        cg2 = self._csum(g2) / f
-        K2 = {(0, 0): mf @ mf, (0, 1): gu @ gu,
-              (1, 1): g2.sum() - 2.0 * s1 * (g2 @ gu) + s1 * s1 * (cg2 @ cg2)}
-        tr = [mf.sum(), g.sum() - s1 * (g @ gu)]           # tr(M^-1 G_i)
-        LL = [nn[:p, :p] for nn in NN]
+        cg2 = np.add.reduceat(g2, c_start) / f
+        # tr(M^-1 G_i M^-1 G_j) = sum(K_ij^2) and tr(M^-1 G_i)
+        k01 = float(gu @ gu)
+        K2 = np.array([[float(mf @ mf), k01],
+                       [k01, float(g2.sum() - 2.0 * s1 * (g2 @ gu) + s1 * s1 * (cg2 @ cg2))]])
+        tr = np.array([mf.sum(), g.sum() - s1 * (g @ gu)])
+        LL = NN[:, :p, :p]
         if reml:                                            # tr(P G_i)
-            tr = [tr[i] - np.sum(Ai * LL[i]) for i in range(2)]
-        grad = np.array([0.5 * (NN[i][p, p] - tr[i]) for i in range(2)])
+            tr -= LL.reshape(2, -1) @ Ai.ravel()
+        grad = 0.5 * (NN[:, p, p] - tr)
         if derivs == 1:
-            return st["ll"], grad
-        Lz = [nn[:p, p] for nn in NN]
-        AL = [Ai @ LL[0], Ai @ LL[1]]
-        H, F = np.empty((2, 2)), np.empty((2, 2))
-        for i, j in ((0, 0), (0, 1), (1, 1)):
-            fro = K2[i, j]
-            if reml:
-                fro += -2.0 * np.sum(KN[i, j][:p, :p] * Ai) + np.sum(AL[i] * AL[j].T)
-            F[i, j] = F[j, i] = 0.5 * fro
-            H[i, j] = H[j, i] = F[i, j] - (KN[i, j][p, p] - Lz[i] @ Ai @ Lz[j])
-        return st["ll"], grad, H, F
+            return ll, grad
+        Lz = NN[:, :p, p]
+        sym = lambda a: np.array([[a[0], a[1]], [a[1], a[2]]])   # noqa: E731
+        fro = K2
+        if reml:      # tr(P G_i P G_j) = sum(K_ij^2) - 2 tr(Ai N_i'K_ij N_j) + tr(Ai L_i Ai L_j)
+            AL = Ai @ LL                                    # 2 × p × p
+            fro = fro + AL.reshape(2, -1) @ AL.transpose(0, 2, 1).reshape(2, -1).T \
+                - 2.0 * sym(KN[:, :p, :p].reshape(3, -1) @ Ai.ravel())
+        F = 0.5 * fro
+        H = F - (sym(KN[:, p, p]) - Lz @ Ai @ Lz.T)
+        return ll, grad, H, F
 
 
-def _ascend(lik, full, free, x, scale, maxiter=200, known=()):
+def _solve(A, b):
+    """Solution of the 1×1 or 2×2 system A d = b (Cramer's rule), None if A is singular."""
+    if len(b) == 1:
+        a = float(A[0, 0])
+        return np.array([b[0] / a]) if a != 0.0 and math.isfinite(a) else None
+    det = float(A[0, 0] * A[1, 1] - A[0, 1] * A[1, 0])
+    if det == 0.0 or not math.isfinite(det):
+        return None
+    return np.array([A[1, 1] * b[0] - A[0, 1] * b[1], A[0, 0] * b[1] - A[1, 0] * b[0]]) / det
+
+
+def _ascend(lik, full, free, x, scale, maxiter=None):
     """Projected Newton ascent from x (free components, >= 0): Newton steps with the exact
-    Hessian where it is negative definite, Fisher scoring steps otherwise, step halving so
-    the log-likelihood never decreases, components that cross 0 clipped to it.
-
-    ``known``: optima (x, ll, g, step) of earlier starts; a Newton iterate within
-    ``_MERGE`` (relative) of one of them is in its quadratic basin, which is returned."""
+    Hessian where it is negative definite, Fisher scoring steps otherwise, step halving
+    (at most ``_HALVINGS`` times) so the log-likelihood never decreases, components that
+    cross 0 clipped to it. Stops when a step moves sigma2 by at most ``_STEP_TOL``
+    (relative; a Newton step that small is not taken: the iterate is already within about
+    its square of the optimum), when no ascent is possible along the step, or after
+    ``maxiter`` (default ``_MAXITER``) steps; the caller checks the gradient. Returns (x, ll,
+    gradient of both components, steps taken, last step)."""
     ll, g, H, F = lik.ll(full(x), derivs=3)
     step, it = np.inf, 0
-    for it in range(1, maxiter + 1):
+    for it in range(1, (maxiter or _MAXITER) + 1):
         act = [j for j in range(len(free)) if not (x[j] <= 0.0 and g[free[j]] <= 0.0)]
         if not act:
             step = 0.0
             break
         fi = [free[j] for j in act]
-        Hf = H[fi][:, fi]
+        Hf, Ff, gf = (H, F, g) if fi == [0, 1] else (H[np.ix_(fi, fi)], F[np.ix_(fi, fi)], g[fi])
         # negative definite (1x1 or 2x2): leading minors alternate in sign
         newton = bool(Hf[0, 0] < 0 and (len(fi) == 1 or Hf[0, 0] * Hf[1, 1] - Hf[0, 1] ** 2 > 0))
-        try:
-            d = -np.linalg.solve(Hf, g[fi]) if newton else np.linalg.solve(F[fi][:, fi], g[fi])
-        except np.linalg.LinAlgError:
+        d = _solve(Hf, -gf) if newton else _solve(Ff, gf)
+        if d is None:
             raise ConvergenceError(
                 "rma_mv: REML/ML ascent of the variance components", it,
                 float(step), "the information matrix is singular (too few clusters or effects "
                 "for two variance components and these moderators); fit a two-level model "
-                "with rma() or fix one component with sigma2=") from None
+                "with rma() or fix one component with sigma2=")
+        xn = x.copy()
+        xn[act] = np.maximum(x[act] + d, 0.0)
+        step = float(abs(xn - x).max())
+        if newton and step <= _STEP_TOL * (scale + float(x.max())):
+            break                         # quadratic convergence: x is within ~step^2
+        noise = lik.rounding(full(x)) if hasattr(lik, "rounding") else 0.0   # x: cached
         t = 1.0
-        while True:
-            xn = x.copy()
-            xn[act] = np.maximum(x[act] + t * d, 0.0)
-            lln = lik.ll(full(xn))
-            if lln >= ll or t < 1e-10:
+        for _ in range(_HALVINGS + 1):
+            if t < 1.0:
+                xn = x.copy()
+                xn[act] = np.maximum(x[act] + t * d, 0.0)
+            new = lik.ll(full(xn), derivs=3)
+            if new[0] >= ll:
                 break
-            if t == 1.0 and newton and np.max(np.abs(xn - x)) <= _ROUNDING_STEP * (scale + np.max(x)):
-                # a full Newton step this small on a concave model ascends in exact
-                # arithmetic: a lower ll is rounding, so take it (quadratic convergence)
-                lln = ll
+            if t == 1.0 and newton and new[0] >= ll - noise:
+                # a full Newton step on a concave model whose log-likelihood falls by less
+                # than its rounding error: take it (quadratic convergence)
                 break
             t /= 2.0
-        if lln < ll:                      # no ascent possible along d: at the optimum
+        else:                             # no ascent possible along d: at the optimum
             step = 0.0
             break
-        step = float(np.max(np.abs(xn - x)))
+        step = float(abs(xn - x).max())
         x = xn
-        ll, g, H, F = lik.ll(full(x), derivs=3)
-        if step <= _STEP_TOL * (scale + float(np.max(x))):
+        ll, g, H, F = new
+        if step <= _STEP_TOL * (scale + float(x.max())):
             break
-        if newton:
-            for xk, llk, gk, stepk in known:
-                if np.max(np.abs(x - xk)) <= _MERGE * (scale + float(np.max(xk))):
-                    return xk, llk, gk, it, stepk
     return x, ll, g, it, step
 
 
 def _maximise(lik, fixed, scale):
     """Maximise lik over sigma2 >= 0 with the components in ``fixed`` (index -> value) held.
 
-    Projected Newton/Fisher-scoring ascent (:func:`_ascend`) from several starts, the best
-    log-likelihood kept (a path entering an earlier optimum's quadratic basin is merged with
-    it); optima on the boundary are reported at exactly 0. The projected
+    The log-likelihood is evaluated on a grid of the free components (0 and
+    ``_GRID`` × ``scale``, one vectorised pass); projected Newton/Fisher-scoring ascent
+    (:func:`_ascend`) starts from the best grid point, so the optimum is at least as high
+    as every grid point (a guard against a local maximum of a likelihood that is not
+    concave); optima on the boundary are reported at exactly 0. The projected
     gradient (scaled by sigma2 + mean vi) must be below ``_GRAD_TOL``, else
     ConvergenceError.
     """
@@ -292,17 +369,32 @@ def _maximise(lik, fixed, scale):
 
     if not free:
         return base, lik.ll(base), 0
-    starts = [np.full(len(free), f * scale) for f in (0.02, 0.3, 2.0)]
-    if len(free) == 2:
-        starts += [np.array([scale, 0.01 * scale]), np.array([0.01 * scale, scale])]
-    best, iters, known = None, 0, []
-    for x0 in starts:
-        x, ll, g, it, step = _ascend(lik, full, free, x0, scale, known=known)
-        iters += it
-        known.append((x, ll, g, step))
-        if best is None or ll > best[1]:
-            best = (x, ll, g, step)
-    x, ll, g, step = best
+    grid = _GRID[len(free)]
+    axis = np.concatenate(([0.0], grid * scale))
+    S = np.empty((axis.size ** len(free), 2))
+    S[:] = base
+    S[:, free] = _GRID_POINTS[len(free)] * scale
+    ll_grid = lik.ll_grid(S)
+    best = int(np.nanargmax(ll_grid)) if np.isfinite(ll_grid).any() else 0
+    # start: the best grid point, moved to the vertex of the parabola (in log sigma2)
+    # through it and its two neighbours along each free axis when that is higher
+    n = axis.size
+    L = ll_grid.reshape((n,) * len(free))
+    idx = np.unravel_index(best, L.shape)
+    x0 = axis[list(idx)]            # = S[best, free]
+    xr = x0.copy()
+    h = math.log(grid[1] / grid[0])
+    for j, i in enumerate(idx):
+        if 2 <= i <= n - 2:
+            lo, hi = list(idx), list(idx)
+            lo[j], hi[j] = i - 1, i + 1
+            lm, lp = L[tuple(lo)], L[tuple(hi)]
+            curv = lm - 2.0 * L[idx] + lp
+            if curv < 0:
+                xr[j] = axis[i] * math.exp(min(max(0.5 * h * (lm - lp) / curv, -h), h))
+    if lik.ll(full(xr)) < ll_grid[best]:
+        xr = x0
+    x, ll, g, iters, step = _ascend(lik, full, free, xr, scale)
     vbar = float(np.mean(lik.v))
     for j, i in enumerate(free):
         sc = x[j] + vbar
@@ -320,8 +412,8 @@ def _codes(x, argument, k, data):
     if isinstance(x, str):
         x = _column(data, x, argument)
     labels = _checks.labels(x, argument, k)
-    index = {s: j for j, s in enumerate(dict.fromkeys(labels))}   # first-appearance order
-    return np.array([index[s] for s in labels]), labels
+    index = {}                                                     # first-appearance order
+    return np.array([index.setdefault(s, len(index)) for s in labels]), labels
 
 
 def _name(x, default):
@@ -368,11 +460,13 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
     Raises
     ------
     InputError
-        Bad lengths, NaN, vi <= 0, unknown method or test, singular moderators, or a model
+        Bad lengths, NaN, vi <= 0, one vi so small that the others hold a share of the weight
+        double precision cannot resolve (as :func:`runecon.rma`), unknown method or test,
+        singular moderators, or a model
         whose two levels coincide (every cluster holds one effect: sigma2_1 and sigma2_2
         are not separately identified).
     TooFewStudiesError
-        Fewer than two clusters, or k - p < 1.
+        No effects, fewer than two clusters, or k - p < 1.
     ConvergenceError
         The variance components' optimum does not satisfy the (projected) gradient check.
 
@@ -382,13 +476,14 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
     w ~ N(0, sigma2_2), e ~ N(0, vi) (Konstantopoulos 2011, doi:10.1002/jrsm.35; Cheung
     2014, doi:10.1037/a0032968). sigma2 maximises the REML (or ML) log-likelihood as in
     metafor (Viechtbauer 2010, doi:10.18637/jss.v036.i03), here by projected Newton steps
-    with the exact Hessian (Fisher scoring where it is not negative definite) from five
-    starts, keeping the best (a start whose Newton path reaches an earlier start's optimum
-    is merged with it); the likelihood and its derivatives are evaluated in closed form per
-    cluster (nested Sherman-Morrison, O(k); see ``_NestedLikelihood``) without k×k
-    matrices. The projected gradient is checked, and optima on the boundary
-    are reported as exactly 0 (metafor's optimisers stop near it, e.g. at 1e-10). beta is the
-    GLS estimate with vb = (X'M^-1 X)^-1. QE = y'P0 y with P0 built from W = diag(1/vi).
+    with the exact Hessian (Fisher scoring where it is not negative definite) started at the
+    best point of a grid over the components (evaluated in one vectorised pass, refined by a
+    parabola in log sigma2), so the optimum is at least as high as every grid point; the
+    likelihood and its derivatives are evaluated in closed form per cluster (nested
+    Sherman-Morrison, O(k); see ``_NestedLikelihood``) without k×k matrices. The projected
+    gradient is checked, and optima on the boundary are reported as exactly 0 (metafor's
+    optimisers stop near it, e.g. at 1e-10). beta is the GLS estimate with
+    vb = (X'M^-1 X)^-1. QE = y'P0 y with P0 built from W = diag(1/vi) (with the QR of X).
     Multilevel I² per level: 100 sigma2_l / (sigma2_1 + sigma2_2 + vt) with the typical
     sampling variance vt = (k - p) / tr(P0) (Cheung 2014; metafor FAQ "I^2 for multilevel
     and multivariate models"). The LRT per level refits with that sigma2 fixed at 0 and
@@ -405,15 +500,20 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
             yi = lhs
     y = _vector(_column(data, yi, "yi") if isinstance(yi, str) else yi, "yi")
     k = y.shape[0]
+    if k == 0:
+        raise TooFewStudiesError("yi", "is empty; at least two clusters of effects are needed")
     _check_finite_yi(y)
     v = _vector(_column(data, vi, "vi") if isinstance(vi, str) else vi, "vi", k)
     _check_positive(v, "vi")
-    c_codes, c_labels = _codes(cluster, "cluster", k, data)
-    if es_id is None:
-        e_labels = [str(i + 1) for i in range(k)]
-    else:
-        _, e_labels = _codes(es_id, "es_id", k, data)
-    e_codes, _ = _codes([f"{c}\x00{e}" for c, e in zip(c_labels, e_labels)], "es_id", k, None)
+    _checks.resolvable_weights(v, "vi")
+    c_codes, _ = _codes(cluster, "cluster", k, data)
+    if es_id is None:                       # every effect its own unit
+        e_codes = np.arange(k)
+    else:                                   # units are (cluster, es_id) pairs
+        e_local, _ = _codes(es_id, "es_id", k, data)
+        index = {}
+        e_codes = np.array([index.setdefault(u, len(index))
+                            for u in zip(c_codes.tolist(), e_local.tolist())])
     n1, n2 = int(c_codes.max()) + 1, int(e_codes.max()) + 1
     if n1 < 2:
         raise TooFewStudiesError("cluster", "has a single level; at least two clusters are needed")
@@ -442,31 +542,56 @@ def rma_mv(yi, vi, cluster, es_id=None, mods=None, data=None, method="REML", tes
     # likelihood and QE do not lose digits to a common offset such as raw times
     ybar = _centre(y)
     yc = y - ybar
-    lik = _NestedLikelihood(yc, v, X, c_codes, e_codes, method == "REML")
-    scale = max(float(np.var(y)), float(np.mean(v)) * 0.1, 1e-8)
-    s2, ll, iters = _maximise(lik, dict(fixed), scale)
+    # the optimiser works in units where the variances are O(1): yi / 2^m and vi / 4^m with
+    # 4^m ~ max(var(yi), mean(vi) / 10) (powers of two: exact), so that tiny or huge
+    # variances neither underflow nor overflow the derivatives; sigma2 scales by 4^m and the
+    # log-likelihood shifts by -(k - p) m log(4) / 2 (ML: k), as log|M| and log|X'M^-1 X| do
+    size = max(float(np.var(y)), float(np.mean(v)) * 0.1)
+    if not 0.0 < size < math.inf:
+        raise InputError("vi", f"the spread of yi and the size of vi ({size:.3g}) are beyond the "
+                               "range of double precision; rescale yi and vi (other units)")
+    m = round(0.5 * math.log2(size))
+    rt = 2.0 ** m
+    c = rt * rt
+    shift = -0.5 * ((k - p) if method == "REML" else k) * math.log(c)
+    lik = _NestedLikelihood(yc / rt, v / c, X, c_codes, e_codes, method == "REML")
+    scale = max(float(np.var(yc / rt)), float(np.mean(lik.v)) * 0.1)
+
+    def fit(fix):
+        """(sigma2 in the data's units, the scaled one, ll, iterations); fixed values exact."""
+        sc, ll_s, it = _maximise(lik, {j: val / c for j, val in fix.items()}, scale)
+        s = sc * c
+        for j, val in fix.items():
+            s[j] = val
+        return s, sc, ll_s + shift, it
+
+    s2, s2c, ll, iters = fit(fixed)
     tests = []
     cname, ename = _name(cluster, "cluster"), _name(es_id, "es_id")
     for lev, fac in ((0, cname), (1, f"{cname}/{ename}")) if lrt else ():
-        s0, ll0, _ = _maximise(lik, {**fixed, lev: 0.0}, scale)
+        s0, _, ll0, _ = fit({**fixed, lev: 0.0})
         stat = max(2.0 * (ll - ll0), 0.0)
         tests.append(LevelTest(factor=fac, ll0=float(ll0), LRT=stat,
-                             pval=float(stats.chi2.sf(stat, 1)), sigma2_0=tuple(map(float, s0))))
+                             pval=float(special.chdtrc(1, stat)), sigma2_0=tuple(map(float, s0))))
 
-    Ai, QMy = lik.beta_parts(s2)
+    Ai, QMy = lik.beta_parts(s2c)
     Rinv = np.linalg.inv(lik.R)                     # X = Q R: beta = R^-1 (Q'M^-1 Q)^-1 Q'M^-1 y
-    vb = Rinv @ Ai @ Rinv.T
-    beta = Rinv @ (Ai @ QMy)
+    vb = c * (Rinv @ Ai @ Rinv.T)
+    beta = rt * (Rinv @ (Ai @ QMy))
     beta[0] += ybar
     df = k - p if test == "t" else None
     se, zval, pval, ci_lb, ci_ub, QM, QMp, QMdf, btt = _coef_tests(beta, vb, df, level)
     # heterogeneity with the sampling variances alone
-    W0 = 1.0 / v
-    XW = X.T * W0
-    P0 = np.diag(W0) - XW.T @ np.linalg.solve(XW @ X, XW)
-    QE = float(yc @ P0 @ yc)
-    QEp = float(stats.chi2.sf(QE, k - p))
-    vt = (k - p) / float(np.trace(P0))
+    # QE = y'P0 y = |(I - H) W^1/2 y|^2 with P0 = W - W X (X'W X)^-1 X'W, W = diag(1/vi), H
+    # the projection on W^1/2 X = Qw Rw, and tr(P0) = sum w_i (1 - h_i), h_i = |Qw_i|^2: no
+    # difference of large terms; in the scaled units (QE is unit-free, vt scales by 4^m)
+    sw = np.sqrt(1.0 / lik.v)
+    Qw = np.linalg.qr(lik.Q * sw[:, None])[0]
+    r = sw * (yc / rt)
+    r -= Qw @ (Qw.T @ r)
+    QE = float(r @ r)
+    QEp = float(special.chdtrc(k - p, QE))
+    vt = c * (k - p) / float((sw * sw) @ (1.0 - (Qw * Qw).sum(axis=1)))
     tot = s2[0] + s2[1] + vt
     one = (lambda a: float(a[0])) if p == 1 else (lambda a: a)
     return RMAMVResult(
