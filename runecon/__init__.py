@@ -66,9 +66,10 @@ __all__ = sorted(
 
 
 def __getattr__(name):
-    # the lazy modules and every old address (``runecon.models``...) are loaded on first use
+    # the lazy modules (``runecon.plots``...) and every other old address (``runecon.models``)
+    # are loaded on first use from their new homes
     if name in _oldpaths.OLD_PATHS:
         import importlib
 
-        return importlib.import_module(f".{_oldpaths.OLD_PATHS[name]}", __name__)
+        return importlib.import_module(f"{__name__}.{_oldpaths.OLD_PATHS[name]}")
     raise AttributeError(f"module 'runecon' has no attribute {name!r}")

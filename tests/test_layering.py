@@ -30,8 +30,9 @@ module-level imports and function-local (lazy) ones alike, except the lazy impor
 ``ALLOWED_LAZY_CYCLES`` with their reason; (b) no private name (``_x``) imported from another
 module (``from .x import _y``, or ``x._y`` after ``from . import x``; a private *module* such
 as ``_checks`` with public names is fine); (c) the layer order above, for module-level and lazy
-imports alike; (d) no module imports an old address (``runecon.models``, see
-``runecon/_oldpaths.py``), and each old address is the module object of its new home.
+imports alike; (d) every import names a module that exists, none an old address (``runecon.models``, see
+``runecon/_oldpaths.py``; ``tests/test_oldpaths.py`` checks that each old address is the
+module object of its new home).
 """
 from __future__ import annotations
 
@@ -270,6 +271,15 @@ def test_no_module_imports_an_old_address():
     bad = [f"{MODULES[m].relative_to(ROOT)}:{line} imports {t}{'.' + names[0] if names else ''}"
            for m, imports in IMPORTS.items() for t, names, _, line in imports
            if t in old or (t == "runecon" and names and f"runecon.{names[0]}" in old)]
+    assert bad == [], "\n".join(bad)
+
+
+def test_every_import_names_a_module_that_exists():
+    # a relative import written for the old flat layout (`from .models import rma` inside
+    # evidence/, e.g. from a branch merged after the move) names a module that does not exist
+    bad = [f"{MODULES[m].relative_to(ROOT)}:{line} imports {t}"
+           for m, imports in IMPORTS.items() for t, _, _, line in imports
+           if t != "runecon" and t not in MODULES]
     assert bad == [], "\n".join(bad)
 
 
