@@ -399,3 +399,23 @@ def test_predict_kipp_rows_use_speed_gain_at_race_speed():
     g = ph.speed_gain(0.03, f.distance_m.to_numpy() / f.baseline_s.to_numpy(), "kipp2019",
                       body_mass_kg=70, height_m=1.80)
     assert np.allclose(f.predicted_s, f.baseline_s / (1 + g), rtol=EXACT_RTOL)
+
+
+def test_printed_prediction_speaks_words_and_has_no_negative_zero():
+    """Issue 15: the printed block shows model names, not codes ('daniels', 'kipp2019'), the
+    CV preset in words, and no "-0" (an effect whose CI bound rounds to zero seconds)."""
+    import re
+
+    from runecon import labels
+    from runecon.physiology import predict_race_times
+
+    # SMD -0.27 [-0.52, -0.01] x CV 6 %: the upper bound -0.06 % rounds to 0 s over 1500 m
+    p = predict_race_times(vo2max=61, smd=-0.27, ci=(-0.52, -0.01), cv="trained_lab")
+    text = str(p)
+    assert not labels.code_words(text), labels.code_words(text)
+    for code in ("daniels", "diprampero", "diprampero_air", "kipp2019"):
+        assert labels.model(code) in text
+    assert "(trained runners, lab)" in text and "trained_lab" not in text
+    assert not re.search(r"-0(?![\d.])", text)
+    # the tidy frame keeps the codes (the API)
+    assert set(p.to_frame()["model"]) == {"daniels", "diprampero", "diprampero_air", "kipp2019"}

@@ -17,6 +17,8 @@ from __future__ import annotations
 import functools
 import re
 
+from ..physiology import CV_NAMES, MODEL_NAMES
+
 __all__ = ["KINDS", "label", "method", "outcome", "level", "estimator", "model", "study",
            "test", "codes", "cv", "num", "unit", "ci", "measure", "speed", "comparison", "comparisons",
            "pooled", "subgroup", "prose", "CODE_WORDS", "code_words"]
@@ -58,12 +60,7 @@ KINDS: dict[str, dict[str, str]] = {
         "": "Training level not reported",
         "not printed": "Training level not reported",
     },
-    "cv": {
-        "trained_lab": "trained runners, lab",
-        "mixed": "trained and untrained runners",
-        "test_retest": "test\u2013retest, within runner",
-        "user": "your value",
-    },
+    "cv": dict(CV_NAMES),
     "group_code": {
         "HL": "High load", "SL": "Submaximal load", "SubL": "Submaximal load",
         "PL": "Plyometric", "ISO": "Isometric", "C": "Control",
@@ -87,15 +84,7 @@ KINDS: dict[str, dict[str, str]] = {
         "knha": "Knapp\u2013Hartung",
         "adhoc": "Knapp\u2013Hartung (ad hoc)",
     },
-    "model": {
-        "daniels": "Daniels & Gilbert VDOT",
-        "diprampero": "di Prampero energy balance",
-        "diprampero_air": "di Prampero + air resistance",
-        "kipp2019": "Kipp 2019 (metabolic power)",
-        "jones_vanhatalo": "Critical speed (Jones & Vanhatalo)",
-        "power_law": "Riegel power law",
-        "critical_speed": "Critical speed",
-    },
+    "model": dict(MODEL_NAMES),
 }
 
 

@@ -81,3 +81,27 @@ def bisect(f, lo, hi, what: str, rtol: float = BISECT_RTOL, maxiter: int = BISEC
         if np.all((width <= rtol * np.abs(mid)) | (fm == 0)):
             return 0.5 * (lo + hi)
     raise ConvergenceError(what, maxiter, float(np.max(width)))
+
+
+#: physiology model code -> the name a reader sees (used by printed predictions and, through
+#: :mod:`runecon.labels`, by every figure and widget: one mapping)
+MODEL_NAMES = {
+    "daniels": "Daniels & Gilbert VDOT",
+    "diprampero": "di Prampero energy balance",
+    "diprampero_air": "di Prampero + air resistance",
+    "kipp2019": "Kipp 2019 (metabolic power)",
+    "cs_scaled": "Critical speed (CS and D\u2032 scaled)",
+    "cs_only": "Critical speed (CS only)",
+    "dprime_only": "Critical speed (D\u2032 only)",
+    "jones_vanhatalo": "Critical speed (Jones & Vanhatalo)",
+    "power_law": "Riegel power law",
+    "critical_speed": "Critical speed",
+}
+#: between-runner CV preset code -> words
+CV_NAMES = {
+    "trained_lab": "trained runners, lab",
+    "mixed": "trained and untrained runners",
+    "test_retest": "test\u2013retest, within runner",
+    "user": "your value",
+}
+

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, RuneconWarning
-from ._common import as_finite, as_positive
+from ._common import CV_NAMES, MODEL_NAMES, as_finite, as_positive
 from .daniels import (DANIELS_DURATION_RANGE_MIN, VDOT_VALID_RANGE, daniels_speed_at_vo2,
                       race_time, vdot as _vdot)
 from .effects import CV_PRESETS, cv_value, saving_from_re_change_pct, smd_to_re_change_pct
@@ -28,6 +28,12 @@ RE_MODELS = ("daniels", "diprampero", "diprampero_air", "kipp2019")
 #: Durations (min) over which the hyperbolic (critical-speed) model holds, ≈2–15 min
 #: (Jones & Vanhatalo 2017; Drake et al. 2024).
 CS_VALID_DURATION_MIN = (2.0, 15.0)
+
+
+def _sec(x: float, digits: int = 0) -> str:
+    """A signed number of seconds without a negative zero ("-0" reads as a loss of nothing)."""
+    r = round(float(x), digits)
+    return f"{r:+.{digits}f}" if r != 0 else f"{0:.{digits}f}"
 
 
 def _fmt_time(s: float) -> str:
@@ -80,14 +86,15 @@ class RacePrediction(Result):
     def _table(self) -> pd.DataFrame:
         f = self.frame
         has_ci = not np.allclose(f.delta_lb_s, f.delta_ub_s, rtol=0, atol=1e-9)
-        cell = [(f"{d:+.0f} [{lo:+.0f}, {hi:+.0f}]" if has_ci else f"{d:+.1f}") + ("" if ok else "*")
+        cell = [(f"{_sec(d)} [{_sec(lo)}, {_sec(hi)}]" if has_ci else _sec(d, 1)) + ("" if ok else "*")
                 for d, lo, hi, ok in zip(f.delta_s, f.delta_lb_s, f.delta_ub_s, f.in_valid_range)]
         wide = (f.assign(cell=cell).pivot(index="distance", columns="model", values="cell")
                 .reindex(index=list(dict.fromkeys(f.distance)),
                          columns=list(dict.fromkeys(f.model))))
         r = self.ranges.set_index("distance")
         wide.insert(0, "baseline", [_fmt_time(s) for s in r.baseline_s])
-        wide["models range"] = [f"{a:+.0f} to {b:+.0f}" for a, b in zip(r.delta_min_s, r.delta_max_s)]
+        wide["models range"] = [f"{_sec(a)} to {_sec(b)}" for a, b in zip(r.delta_min_s, r.delta_max_s)]
+        wide = wide.rename(columns=MODEL_NAMES)
         wide.columns.name = None
         wide.index.name = None
         return wide
@@ -244,14 +251,14 @@ def predict_race_times(*, vo2max=None, race=None, body_mass_kg=None, height_m=No
         if kind == "smd":
             s = _effect_triplet("smd", smd, ci)
             pct = np.asarray(smd_to_re_change_pct(s, cv))
-            name = cv if isinstance(cv, str) else "user"
+            name = CV_NAMES.get(cv if isinstance(cv, str) else "user", str(cv))
             effect = (f"SMD {s[1]:+.2f}" + (f" [{s[0]:+.2f}, {s[2]:+.2f}]" if ci is not None else "")
-                      + f" x CV {100 * cv_value(cv):.1f} % ({name}) = RE change {pct[1]:+.2f} %"
+                      + f" x CV {100 * cv_value(cv):.1f} % ({name}) = running-economy change {pct[1]:+.2f} %"
                       + (f" [{pct[0]:+.2f}, {pct[2]:+.2f}]" if ci is not None else "")
                       + " of O2 cost")
         else:
             pct = _effect_triplet("re_change_pct", re_change_pct, ci)
-            effect = (f"RE change {pct[1]:+.2f} %" + (f" [{pct[0]:+.2f}, {pct[2]:+.2f}]" if ci is not None else "")
+            effect = (f"running-economy change {pct[1]:+.2f} %" + (f" [{pct[0]:+.2f}, {pct[2]:+.2f}]" if ci is not None else "")
                       + " of O2 cost")
         eff = np.asarray(saving_from_re_change_pct(pct))
         all_models = RE_MODELS
@@ -271,7 +278,7 @@ def predict_race_times(*, vo2max=None, race=None, body_mass_kg=None, height_m=No
                 t1 = np.asarray(race_time(v / (1.0 - x), d[None, :]))
                 ok = (t1 / 60 >= DANIELS_DURATION_RANGE_MIN[0]) & (t1 / 60 <= DANIELS_DURATION_RANGE_MIN[1])
                 ok &= (v / (1.0 - x) >= VDOT_VALID_RANGE[0]) & (v / (1.0 - x) <= VDOT_VALID_RANGE[1])
-                note = _flag(note, ok.all(0), "daniels: VDOT outside 30-85 or race outside 5-240 min")
+                note = _flag(note, ok.all(0), f"{MODEL_NAMES['daniels']}: VDOT outside 30-85 or race outside 5-240 min")
             elif m == "diprampero":
                 t1 = t0[None, :] * (1.0 - x)
             elif m in ("diprampero_air", "kipp2019"):
@@ -283,13 +290,13 @@ def predict_race_times(*, vo2max=None, race=None, body_mass_kg=None, height_m=No
                 if m == "kipp2019":
                     lo, hi = KIPP2019_SPEED_RANGE_MPS
                     note = _flag(note, (speed0 >= lo) & (speed0 <= hi),
-                                 f"kipp2019: race speed outside {lo:g}-{hi:g} m/s")
+                                 f"{MODEL_NAMES['kipp2019']}: race speed outside {lo:g}-{hi:g} m/s")
             else:
                 t1 = t0[None, :] * np.asarray(race_time_ratio_tte(x, vt, d[None, :], cs, dp, m, exponent))
                 if m != "power_law":
                     lo, hi = CS_VALID_DURATION_MIN
                     note = _flag(note, (t0 / 60 >= lo) & (t0 / 60 <= hi),
-                                 f"{m}: race outside the CS model's {lo:g}-{hi:g} min")
+                                 f"{MODEL_NAMES.get(m, m)}: race outside the CS model's {lo:g}-{hi:g} min")
         delta = t1 - t0[None, :]
         for j, lab in enumerate(labels):
             rows.append({"distance": lab, "distance_m": d[j], "model": m, "baseline_s": t0[j],
@@ -312,4 +319,4 @@ def predict_race_times(*, vo2max=None, race=None, body_mass_kg=None, height_m=No
 
 
 __all__ = ["STANDARD_DISTANCES_M", "RE_MODELS", "CS_VALID_DURATION_MIN", "RacePrediction",
-           "predict_race_times"]
+           "predict_race_times", "MODEL_NAMES", "CV_NAMES"]
