@@ -126,6 +126,7 @@ import pandas as pd
 
 from . import labels
 from ..errors import InputError
+from ..results import Result
 
 __all__ = ["claims_ledger", "ClaimsLedger", "judge", "combine", "grade", "re_pct_from_smd",
            "register_part_function", "network_judgement", "PART_FUNCTIONS", "VERDICTS",
@@ -916,7 +917,7 @@ _METHOD_WORDS = {("contrast", ""): "the method-as-moderator comparison across tr
 
 # ----------------------------------------------------------------------------- ledger
 @dataclass(frozen=True, eq=False)
-class ClaimsLedger:
+class ClaimsLedger(Result):
     """The claims ledger (frozen): ``frame`` one row per claim, ``parts`` one row per part.
 
     Print it for a readable block; ``to_frame()`` is the per-claim table,
