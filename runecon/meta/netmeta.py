@@ -141,23 +141,46 @@ def _reml_ll(y, X, V, G, tau2):
             - 0.5 * f.logdetA - 0.5 * f.Q)
 
 
-def _reml_score(y, X, V, G, tau2):
-    """d ll_REML / d tau2 = -tr(P G)/2 + y'P G P y / 2 (Searle, Casella & McCulloch 1992,
-    Variance Components, ch. 6)."""
-    P = _GLS(y, X, V, G, tau2).P()
-    Py = P @ y
-    return -0.5 * np.sum(P * G) + 0.5 * float(Py @ G @ Py)
+def _reml_score_fn(y, X, V, G):
+    """The restricted score d ll_REML / d tau2 = -tr(P G)/2 + y'P G P y / 2 (Searle, Casella &
+    McCulloch 1992, Variance Components, ch. 6) as a function of tau2.
+
+    V (positive definite) and G are diagonalised together once: with V = L L' and
+    L^-1 G L^-T = U diag(lam) U', the matrix W = U' L^-1 turns V + tau2 G into
+    diag(1 + tau2 lam) and G into diag(lam), so each evaluation is a weighted least-squares
+    problem in p columns instead of three m x m factorisations (the same algebra, to rounding).
+    """
+    L = np.linalg.cholesky(V)
+    Li = np.linalg.solve(L, np.eye(L.shape[0]))
+    lam, U = np.linalg.eigh(Li @ G @ Li.T)
+    lam = np.clip(lam, 0.0, None)          # G is positive semi-definite; drop rounding below 0
+    W = U.T @ Li
+    Xt, yt = W @ X, W @ y
+
+    def score(tau2):
+        d = 1.0 / (1.0 + tau2 * lam)
+        DX = Xt * d[:, None]
+        A = Xt.T @ DX
+        np.linalg.cholesky(A)               # raises if X'M^-1X is singular
+        Ai = np.linalg.inv(A)
+        Py = d * yt - DX @ (Ai @ (DX.T @ yt))
+        # diag of P~ = D - D X (X'DX)^-1 X'D, the transformed projection
+        diagP = d - np.einsum("ij,jk,ik->i", DX, Ai, DX)
+        return -0.5 * float(diagP @ lam) + 0.5 * float(Py @ (lam * Py))
+
+    return score
 
 
 def _tau2_reml(y, X, V, G):
     """REML estimate of tau2 >= 0: 0 where the restricted score at 0 is <= 0, else the root
     of the score (bracket doubled from the mean sampling variance)."""
     scale = float(np.mean(np.diag(V)))
-    s0 = _reml_score(y, X, V, G, 0.0)
+    score = _reml_score_fn(y, X, V, G)
+    s0 = score(0.0)
     if s0 <= 0:
         return 0.0, 0
     upper = scale
-    s_up = _reml_score(y, X, V, G, upper)
+    s_up = score(upper)
     n = 0
     while s_up > 0:
         n += 1
@@ -166,9 +189,9 @@ def _tau2_reml(y, X, V, G):
                                    "the restricted likelihood still increases at tau2 = "
                                    f"{upper:.3g}; check the data for gross errors")
         upper *= 2.0
-        s_up = _reml_score(y, X, V, G, upper)
+        s_up = score(upper)
     try:
-        root, it, _ = r_uniroot(lambda t: _reml_score(y, X, V, G, t), 0.0, upper,
+        root, it, _ = r_uniroot(score, 0.0, upper,
                                 tol=_REML_TOL * scale, maxiter=500, f_lower=s0, f_upper=s_up)
     except RootNotBracketed as e:   # cannot happen: signs checked above
         raise ConvergenceError("REML estimate of tau2 (network)", 0, float("nan"), str(e))
