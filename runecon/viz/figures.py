@@ -759,7 +759,7 @@ def claims_ledger(fig):
         ax.spines[side].set_visible(False)
     handles = [ax.scatter([], [], s=s, c="white", edgecolors="0.2", linewidths=0.6, label=g)
                for g, s in CERTAINTY_SIZES.items()]
-    ax.legend(handles=handles, title="certainty", loc="lower left", bbox_to_anchor=(1.01, 0.0),
+    ax.legend(handles=handles, title="certainty", loc="upper right", bbox_to_anchor=(1.0, 0.97),
               fontsize=6, title_fontsize=6, frameon=False, labelspacing=0.9)
     counts = {v: int((L["verdict"] == v).sum()) for v in VERDICTS}
     lead = L[L["claim_id"] == "C01"].iloc[0]
