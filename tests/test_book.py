@@ -142,3 +142,22 @@ def test_book_builds_with_a_page_per_notebook_and_no_broken_internal_link(tmp_pa
     # citations resolve to the references page
     assert re.search(r'href="references.html#', index)
     assert seconds < 120
+
+
+def test_readme_notebook_map_names_every_notebook():
+    """The README's notebook table is the reader's map: every notebook in notebooks/ has a
+    row (by its number, alone or inside a range such as `10`–`16`), and no row names a
+    notebook that does not exist."""
+    import re
+
+    from conftest import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text[text.index("## Notebooks"):]
+    table = table[:table.index("\n## ", 3)]
+    listed = set()
+    for a, b in re.findall(r"^\| `(\d\d)[^`]*`(?:\s*\u2013\s*`(\d\d)`)?", table, re.M):
+        listed |= {f"{n:02d}" for n in range(int(a), int(b or a) + 1)}
+    have = {p.name[:2] for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")}
+    assert have <= listed, sorted(have - listed)
+    assert listed <= have, sorted(listed - have)
